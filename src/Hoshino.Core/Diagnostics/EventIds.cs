@@ -1,0 +1,37 @@
+namespace Hoshino.Diagnostics;
+
+/// <summary>Log event ids, one table, a range per area.</summary>
+internal static class EventIds
+{
+    // 1xxx node lifecycle and tunnel setup
+    public const int NodeStarting = 1000;
+    public const int NodeReady = 1001;
+    public const int NodeStopping = 1002;
+    public const int NodeStopped = 1003;
+    public const int TunnelConfigured = 1010;
+    public const int TunnelRemoved = 1011;
+    public const int StoreChecked = 1020;
+    public const int StoreUnreachable = 1021;
+    public const int MetricsListening = 1030;
+    public const int MetricsListenFailed = 1031;
+
+    // 2xxx egress (TUN → store)
+    public const int EgressStarted = 2000;
+    public const int EgressStopped = 2001;
+    public const int EgressBundleUploaded = 2002;
+    public const int EgressUploadRetry = 2003;
+    public const int EgressUploadExpired = 2004;
+    public const int EgressUploadRejected = 2005;
+    public const int EgressReaderFailed = 2006;
+    public const int EgressSenderFailed = 2007;
+    public const int EgressFlushed = 2008;
+    public const int EgressFlushTimedOut = 2009;
+
+    // 3xxx ingress (store → TUN)
+    public const int IngressStarted = 3000;
+    public const int IngressStopped = 3001;
+    public const int IngressBundleWritten = 3002;
+    public const int IngressObjectRejected = 3003;
+    public const int IngressStoreFailed = 3004;
+    public const int IngressTunWriteFailed = 3005;
+}

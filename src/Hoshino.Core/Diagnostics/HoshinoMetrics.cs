@@ -1,0 +1,262 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Text;
+using Hoshino.Packets;
+using Hoshino.Store;
+
+namespace Hoshino.Diagnostics;
+
+/// <summary>
+/// Every figure the node reports. Recording is a lock-free increment on a closed set of labels;
+/// <see cref="WritePrometheus"/> renders the <c>/metrics</c> page, and the same figures are
+/// published on the <c>Hoshino</c> <see cref="Meter"/> for dotnet-counters and OpenTelemetry.
+/// Thread-safe.
+/// </summary>
+public sealed class HoshinoMetrics : IDisposable
+{
+    public const string MeterName = "Hoshino";
+
+    /// <summary>AWS S3 Standard list prices, us-east-1, dollars per request (DELETE is free).</summary>
+    public static double PriceOf(StoreOperation operation) => operation switch
+    {
+        StoreOperation.Put or StoreOperation.List => 0.005 / 1000,
+        StoreOperation.Get => 0.0004 / 1000,
+        _ => 0,
+    };
+
+    private static readonly long[] LatencyBoundsMicros =
+        [250, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000, 2_000_000, 5_000_000, 10_000_000];
+    private static readonly long[] BundlePacketBounds = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
+    private static readonly long[] BundleByteBounds = [128, 512, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216];
+
+    private readonly long[] _packets = new long[2];
+    private readonly long[] _bytes = new long[2];
+    private readonly long[,] _dropped = new long[2, Enum.GetValues<DropReason>().Length];
+    private readonly long[] _ignored = new long[Enum.GetValues<IgnoreReason>().Length];
+    private readonly long[] _rejected = new long[Enum.GetValues<RejectReason>().Length];
+    private readonly long[] _requests = new long[Enum.GetValues<StoreOperation>().Length];
+    private readonly long[,] _errors = new long[Enum.GetValues<StoreOperation>().Length, Enum.GetValues<StoreErrorKind>().Length];
+    private readonly long[] _retries = new long[Enum.GetValues<StoreOperation>().Length];
+    private readonly Histogram[] _latency;
+    private readonly Histogram _bundlePackets = new(BundlePacketBounds, 1);
+    private readonly Histogram _bundleBytes = new(BundleByteBounds, 1);
+    private readonly long[] _bundles = new long[2];
+    private long _heartbeatTicks;
+    private long _duplicatesSuppressed;
+    private readonly DateTimeOffset _startTime;
+    private readonly TimeProvider _time;
+    private readonly string _version;
+    private readonly Meter _meter;
+    private Func<int> _egressQueueDepth = () => 0;
+
+    public HoshinoMetrics(TimeProvider time, string version)
+    {
+        _time = time;
+        _version = version;
+        _startTime = Process.GetCurrentProcess().StartTime.ToUniversalTime();
+        _latency = [.. Enum.GetValues<StoreOperation>().Select(_ => new Histogram(LatencyBoundsMicros, 1e-6))];
+        _meter = new Meter(MeterName, version);
+        _meter.CreateObservableCounter("hoshino.packets", () => Observe(_packets, d => MetricLabels.Of((Direction)d), "direction"), "{packet}", "Packets moved through the tunnel.");
+        _meter.CreateObservableCounter("hoshino.bytes", () => Observe(_bytes, d => MetricLabels.Of((Direction)d), "direction"), "By", "Bytes of IPv6 packets moved through the tunnel.");
+        _meter.CreateObservableCounter("hoshino.store.requests", () => Observe(_requests, o => MetricLabels.Of((StoreOperation)o), "operation"), "{request}", "Store requests, by operation.");
+        _meter.CreateObservableGauge("hoshino.heartbeat.interval", () => HeartbeatInterval.TotalSeconds, "s", "Current ingress polling interval.");
+        _meter.CreateObservableGauge("hoshino.egress.queue.depth", () => _egressQueueDepth(), "{packet}", "Packets waiting to be sent to the store.");
+    }
+
+    /// <summary>The heartbeat's current interval; set by the ingress loop.</summary>
+    public TimeSpan HeartbeatInterval
+    {
+        get => TimeSpan.FromTicks(Volatile.Read(ref _heartbeatTicks));
+        set => Volatile.Write(ref _heartbeatTicks, value.Ticks);
+    }
+
+    /// <summary>Where the egress queue depth gauge reads from.</summary>
+    public void ObserveEgressQueue(Func<int> depth) => _egressQueueDepth = depth;
+
+    public void PacketsMoved(Direction direction, int packets, long bytes)
+    {
+        Interlocked.Add(ref _packets[(int)direction], packets);
+        Interlocked.Add(ref _bytes[(int)direction], bytes);
+    }
+
+    public void PacketsDropped(Direction direction, DropReason reason, int packets = 1) =>
+        Interlocked.Add(ref _dropped[(int)direction, (int)reason], packets);
+
+    public void PacketIgnored(IgnoreReason reason) => Interlocked.Increment(ref _ignored[(int)reason]);
+
+    public void ObjectRejected(RejectReason reason) => Interlocked.Increment(ref _rejected[(int)reason]);
+
+    /// <summary>An object that was already written to the kernel was listed again; it was not written twice.</summary>
+    public void DuplicateSuppressed() => Interlocked.Increment(ref _duplicatesSuppressed);
+
+    public void BundleMade(Direction direction, int packets, int bytes)
+    {
+        Interlocked.Increment(ref _bundles[(int)direction]);
+        if (direction == Direction.Egress)
+        {
+            _bundlePackets.Record(packets);
+            _bundleBytes.Record(bytes);
+        }
+    }
+
+    public void StoreRequest(StoreOperation operation, TimeSpan elapsed, StoreErrorKind? error)
+    {
+        Interlocked.Increment(ref _requests[(int)operation]);
+        _latency[(int)operation].Record((long)elapsed.TotalMicroseconds);
+        if (error is { } kind)
+        {
+            Interlocked.Increment(ref _errors[(int)operation, (int)kind]);
+        }
+    }
+
+    public void StoreRetry(StoreOperation operation) => Interlocked.Increment(ref _retries[(int)operation]);
+
+    // Read accessors, for tests and the demo summary.
+    public long Packets(Direction direction) => Volatile.Read(ref _packets[(int)direction]);
+    public long Bytes(Direction direction) => Volatile.Read(ref _bytes[(int)direction]);
+    public long Dropped(Direction direction, DropReason reason) => Volatile.Read(ref _dropped[(int)direction, (int)reason]);
+    public long Ignored(IgnoreReason reason) => Volatile.Read(ref _ignored[(int)reason]);
+    public long Rejected(RejectReason reason) => Volatile.Read(ref _rejected[(int)reason]);
+    public long Requests(StoreOperation operation) => Volatile.Read(ref _requests[(int)operation]);
+    public long Errors(StoreOperation operation, StoreErrorKind kind) => Volatile.Read(ref _errors[(int)operation, (int)kind]);
+    public long DuplicatesSuppressed => Volatile.Read(ref _duplicatesSuppressed);
+
+    /// <summary>What the requests so far would have cost on AWS S3 Standard.</summary>
+    public double EstimatedCostDollars()
+    {
+        double total = 0;
+        foreach (StoreOperation op in Enum.GetValues<StoreOperation>())
+        {
+            total += Requests(op) * PriceOf(op);
+        }
+        return total;
+    }
+
+    /// <summary>Renders every metric in the Prometheus text format.</summary>
+    public string WritePrometheus()
+    {
+        var text = new StringBuilder(8192);
+        var w = new PrometheusWriter(text);
+
+        w.Family("hoshino_packets_total", "counter", "IPv6 packets moved through the tunnel (egress: TUN to store; ingress: store to TUN).");
+        w.Family("hoshino_bytes_total", "counter", "Bytes of IPv6 packets moved through the tunnel.");
+        foreach (Direction d in Enum.GetValues<Direction>())
+        {
+            w.Sample("hoshino_packets_total", $"direction=\"{MetricLabels.Of(d)}\"", Packets(d));
+        }
+        foreach (Direction d in Enum.GetValues<Direction>())
+        {
+            w.Sample("hoshino_bytes_total", $"direction=\"{MetricLabels.Of(d)}\"", Bytes(d));
+        }
+        w.Family("hoshino_bundles_total", "counter", "Objects written to (egress) or delivered from (ingress) the store.");
+        foreach (Direction d in Enum.GetValues<Direction>())
+        {
+            w.Sample("hoshino_bundles_total", $"direction=\"{MetricLabels.Of(d)}\"", Volatile.Read(ref _bundles[(int)d]));
+        }
+
+        w.Family("hoshino_dropped_packets_total", "counter", "Packets that should have been delivered and were not, by reason.");
+        foreach (Direction d in Enum.GetValues<Direction>())
+        {
+            foreach (DropReason r in Enum.GetValues<DropReason>())
+            {
+                w.Sample("hoshino_dropped_packets_total", $"direction=\"{MetricLabels.Of(d)}\",reason=\"{MetricLabels.Of(r)}\"", Dropped(d, r));
+            }
+        }
+        w.Family("hoshino_ignored_packets_total", "counter", "Packets from the kernel that are not for the tunnel, by reason.");
+        foreach (IgnoreReason r in Enum.GetValues<IgnoreReason>())
+        {
+            w.Sample("hoshino_ignored_packets_total", $"reason=\"{MetricLabels.Of(r)}\"", Ignored(r));
+        }
+        w.Family("hoshino_rejected_objects_total", "counter", "Objects from the store refused (and deleted) by the receiver, by reason.");
+        foreach (RejectReason r in Enum.GetValues<RejectReason>())
+        {
+            if (r != RejectReason.None)
+            {
+                w.Sample("hoshino_rejected_objects_total", $"reason=\"{MetricLabels.Of(r)}\"", Rejected(r));
+            }
+        }
+        w.Family("hoshino_duplicate_objects_total", "counter", "Objects listed again after delivery (delete pending) and not written twice.");
+        w.Sample("hoshino_duplicate_objects_total", "", DuplicatesSuppressed);
+
+        w.Family("hoshino_s3_requests_total", "counter", "Store requests, by operation (S3: PUT, LIST, GET, DeleteObjects).");
+        foreach (StoreOperation op in Enum.GetValues<StoreOperation>())
+        {
+            w.Sample("hoshino_s3_requests_total", $"operation=\"{MetricLabels.Of(op)}\"", Requests(op));
+        }
+        w.Family("hoshino_s3_errors_total", "counter", "Failed store requests, by operation and kind.");
+        foreach (StoreOperation op in Enum.GetValues<StoreOperation>())
+        {
+            foreach (StoreErrorKind kind in Enum.GetValues<StoreErrorKind>())
+            {
+                w.Sample("hoshino_s3_errors_total", $"operation=\"{MetricLabels.Of(op)}\",kind=\"{MetricLabels.Of(kind)}\"", Errors(op, kind));
+            }
+        }
+        w.Family("hoshino_s3_retries_total", "counter", "Store requests repeated after a failure, by operation.");
+        foreach (StoreOperation op in Enum.GetValues<StoreOperation>())
+        {
+            w.Sample("hoshino_s3_retries_total", $"operation=\"{MetricLabels.Of(op)}\"", Volatile.Read(ref _retries[(int)op]));
+        }
+        w.Family("hoshino_s3_request_duration_seconds", "histogram", "Store request latency, by operation.");
+        foreach (StoreOperation op in Enum.GetValues<StoreOperation>())
+        {
+            _latency[(int)op].WriteTo(w, "hoshino_s3_request_duration_seconds", $"operation=\"{MetricLabels.Of(op)}\"");
+        }
+        w.Family("hoshino_s3_estimated_cost_dollars_total", "counter", "What the store requests so far would cost on AWS S3 Standard (us-east-1 list prices).");
+        w.Sample("hoshino_s3_estimated_cost_dollars_total", "", EstimatedCostDollars());
+
+        w.Family("hoshino_bundle_packets", "histogram", "Packets per object written to the store.");
+        _bundlePackets.WriteTo(w, "hoshino_bundle_packets", "");
+        w.Family("hoshino_bundle_bytes", "histogram", "Bytes per object written to the store.");
+        _bundleBytes.WriteTo(w, "hoshino_bundle_bytes", "");
+        w.Family("hoshino_egress_queue_depth", "gauge", "Packets waiting to be sent to the store.");
+        w.Sample("hoshino_egress_queue_depth", "", _egressQueueDepth());
+        w.Family("hoshino_heartbeat_interval_seconds", "gauge", "Current interval between polls of the node's inbox.");
+        w.Sample("hoshino_heartbeat_interval_seconds", "", HeartbeatInterval.TotalSeconds);
+
+        WriteProcessMetrics(w);
+        return text.ToString();
+    }
+
+    private void WriteProcessMetrics(PrometheusWriter w)
+    {
+        using var process = Process.GetCurrentProcess();
+        w.Family("hoshino_build_info", "gauge", "Build version of the running node.");
+        w.Sample("hoshino_build_info", $"version=\"{PrometheusWriter.Escape(_version)}\",runtime=\"{PrometheusWriter.Escape(Environment.Version.ToString())}\"", 1);
+        w.Family("process_start_time_seconds", "gauge", "Start time of the process since the Unix epoch in seconds.");
+        w.Sample("process_start_time_seconds", "", _startTime.ToUnixTimeMilliseconds() / 1000.0);
+        w.Family("hoshino_uptime_seconds", "gauge", "Seconds since the process started.");
+        w.Sample("hoshino_uptime_seconds", "", (_time.GetUtcNow() - _startTime).TotalSeconds);
+        w.Family("process_cpu_seconds_total", "counter", "User and system CPU time spent in seconds.");
+        w.Sample("process_cpu_seconds_total", "", process.TotalProcessorTime.TotalSeconds);
+        w.Family("process_resident_memory_bytes", "gauge", "Resident set size in bytes.");
+        w.Sample("process_resident_memory_bytes", "", process.WorkingSet64);
+        w.Family("process_threads", "gauge", "Operating-system threads in the process.");
+        w.Sample("process_threads", "", process.Threads.Count);
+        w.Family("dotnet_threadpool_threads", "gauge", "Thread-pool threads.");
+        w.Sample("dotnet_threadpool_threads", "", ThreadPool.ThreadCount);
+        GCMemoryInfo gc = GC.GetGCMemoryInfo();
+        w.Family("dotnet_gc_heap_size_bytes", "gauge", "Managed heap size after the last collection.");
+        w.Sample("dotnet_gc_heap_size_bytes", "", gc.HeapSizeBytes);
+        w.Family("dotnet_gc_memory_total_available_bytes", "gauge", "Memory the GC may use.");
+        w.Sample("dotnet_gc_memory_total_available_bytes", "", gc.TotalAvailableMemoryBytes);
+        w.Family("dotnet_gc_allocated_bytes_total", "counter", "Bytes allocated on the managed heap.");
+        w.Sample("dotnet_gc_allocated_bytes_total", "", GC.GetTotalAllocatedBytes());
+        w.Family("dotnet_gc_collections_total", "counter", "Garbage collections, by generation.");
+        for (int gen = 0; gen <= GC.MaxGeneration; gen++)
+        {
+            w.Sample("dotnet_gc_collections_total", $"generation=\"{gen}\"", GC.CollectionCount(gen));
+        }
+        w.Family("dotnet_gc_pause_ratio", "gauge", "Share of time spent paused in GC since start.");
+        w.Sample("dotnet_gc_pause_ratio", "", gc.PauseTimePercentage / 100.0);
+    }
+
+    private static IEnumerable<Measurement<long>> Observe(long[] values, Func<int, string> label, string key)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            yield return new Measurement<long>(Volatile.Read(ref values[i]), new KeyValuePair<string, object?>(key, label(i)));
+        }
+    }
+
+    public void Dispose() => _meter.Dispose();
+}

@@ -1,0 +1,31 @@
+namespace Hoshino.Egress;
+
+/// <summary>Bounds and timings of the egress path (TUN → store).</summary>
+public sealed class EgressOptions
+{
+    /// <summary>
+    /// Largest bundle, in bytes of packets. 1 MiB keeps a PUT under ~20 ms on RGW while carrying
+    /// about twenty 53 KB TCP segments, so a bulk transfer needs far under 0.2 requests per packet.
+    /// </summary>
+    public int MaxBundleBytes { get; set; } = 1 << 20;
+
+    /// <summary>Most packets in one bundle.</summary>
+    public int MaxBundlePackets { get; set; } = 4096;
+
+    /// <summary>Bytes that may wait for one destination while its PUT is in flight; beyond it packets drop.</summary>
+    public int MaxQueuedBytesPerDestination { get; set; } = 8 << 20;
+
+    /// <summary>Bytes that may wait in total, over all destinations.</summary>
+    public long MaxQueuedBytes { get; set; } = 64 << 20;
+
+    /// <summary>A packet older than this is dropped rather than sent: TCP has long since retransmitted it.</summary>
+    public TimeSpan MaxPacketAge { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>First retry delay after a failed PUT; doubles per attempt up to <see cref="RetryMaxDelay"/>.</summary>
+    public TimeSpan RetryMinDelay { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long shutdown waits for queued packets to reach the store.</summary>
+    public TimeSpan FlushTimeout { get; set; } = TimeSpan.FromSeconds(3);
+}

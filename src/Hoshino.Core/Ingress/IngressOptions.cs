@@ -1,0 +1,29 @@
+namespace Hoshino.Ingress;
+
+/// <summary>Bounds and timings of the ingress path (store → TUN).</summary>
+public sealed class IngressOptions
+{
+    /// <summary>Fastest polling interval (<c>--poll-min</c>).</summary>
+    public TimeSpan PollMin { get; set; } = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>Slowest polling interval, reached while the inbox stays empty (<c>--poll-max</c>).</summary>
+    public TimeSpan PollMax { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How long polling stays at the fastest interval after the last traffic.</summary>
+    public TimeSpan Linger { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Objects older than this (by their key's ULID time) are deleted unread: stale backlog after a
+    /// long outage, or a replay. Generous enough for modest clock skew between nodes.
+    /// </summary>
+    public TimeSpan MaxPacketAge { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Largest object fetched; larger ones are rejected from the listing's size, never downloaded.</summary>
+    public int MaxObjectBytes { get; set; } = 8 << 20;
+
+    /// <summary>GETs in flight at once.</summary>
+    public int MaxConcurrentGets { get; set; } = 16;
+
+    /// <summary>Keys per LIST: one request on S3 (its page limit is 1,000).</summary>
+    public int ListLimit { get; set; } = 1000;
+}

@@ -1,0 +1,307 @@
+using System.Net;
+using Hoshino.Diagnostics;
+using Hoshino.Packets;
+using Hoshino.Store;
+using Hoshino.Tunnel;
+using Microsoft.Extensions.Logging;
+
+namespace Hoshino.Ingress;
+
+/// <summary>
+/// Moves packets from the node's inbox in the store to the TUN device. Each poll LISTs the whole
+/// inbox (no StartAfter cursor: PUTs finish out of order and clocks differ, and a cursor loses
+/// those packets), GETs what is new concurrently, validates it, writes the packets in key order
+/// (so each sender's packets keep their order), and only then deletes what was handled. A crash can
+/// duplicate a packet, never lose one. Nothing from an invalid object reaches the kernel.
+/// </summary>
+public sealed partial class IngressPump : IDisposable
+{
+    private readonly ITunDevice _tun;
+    private readonly IPacketStore _store;
+    private readonly Address16 _self;
+    private readonly string _inbox;
+    private readonly HoshinoMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly IngressOptions _options;
+    private readonly Heartbeat _heartbeat;
+    private readonly LogLimiter _failureLog;
+    private readonly LogLimiter _rejectLog;
+    private readonly SemaphoreSlim _getSlots;
+    /// <summary>Keys written to the kernel whose delete is not yet confirmed: never written again.</summary>
+    private readonly HashSet<string> _delivered = new(StringComparer.Ordinal);
+    private HashSet<string> _deleting = new(StringComparer.Ordinal);
+    private Task _pendingDelete = Task.CompletedTask;
+    private volatile TaskCompletionSource _wake = NewWake();
+
+    public IngressPump(ITunDevice tun, IPacketStore store, IPAddress self, HoshinoMetrics metrics, TimeProvider time,
+        ILogger<IngressPump> logger, IngressOptions options)
+    {
+        _tun = tun;
+        _store = store;
+        _self = Address16.From(self);
+        _inbox = ObjectKey.InboxOf(_self);
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+        _options = options;
+        _heartbeat = new Heartbeat(options.PollMin, options.PollMax, options.Linger, time);
+        _failureLog = new LogLimiter(time, TimeSpan.FromSeconds(10));
+        _rejectLog = new LogLimiter(time, TimeSpan.FromSeconds(10));
+        _getSlots = new SemaphoreSlim(options.MaxConcurrentGets);
+        metrics.HeartbeatInterval = _heartbeat.Interval;
+    }
+
+    /// <summary>
+    /// Traffic is expected soon (this node just sent a packet): poll fast again now instead of
+    /// finishing a long idle wait. Cheap; any thread.
+    /// </summary>
+    public void Poke()
+    {
+        if (_heartbeat.Interval > _heartbeat.Min)
+        {
+            _heartbeat.Poke();
+            _wake.TrySetResult();
+        }
+    }
+
+    /// <summary>Polls until <paramref name="stoppingToken"/> fires. Store failures are counted, logged (rate-limited) and retried.</summary>
+    public async Task RunAsync(CancellationToken stoppingToken)
+    {
+        Log.Started(_logger, _inbox, _store.Description);
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                PollOutcome outcome = await PollOnceAsync(stoppingToken);
+                TimeSpan wait = _heartbeat.Next(outcome);
+                _metrics.HeartbeatInterval = _heartbeat.Interval;
+                await WaitAsync(wait, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            // Let a delete already sent finish, so what was delivered is not delivered again after a restart.
+            await _pendingDelete.WaitAsync(TimeSpan.FromSeconds(2), _time, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            Log.Stopped(_logger);
+        }
+    }
+
+    private async Task WaitAsync(TimeSpan wait, CancellationToken cancellationToken)
+    {
+        if (wait <= TimeSpan.FromMilliseconds(5))
+        {
+            await Task.Delay(wait, _time, cancellationToken);
+            return;
+        }
+        // A long idle wait can be cut short by Poke().
+        TaskCompletionSource wake = _wake;
+        using var delay = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task sleep = Task.Delay(wait, _time, delay.Token);
+        await Task.WhenAny(sleep, wake.Task);
+        await delay.CancelAsync();
+        if (wake.Task.IsCompleted)
+        {
+            _wake = NewWake();
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>One LIST → GET → write → DELETE cycle.</summary>
+    internal async Task<PollOutcome> PollOnceAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyList<StoredObject> listing;
+        try
+        {
+            listing = await _store.ListAsync(_inbox, _options.ListLimit, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            StoreFailed("listing", ex);
+            return PollOutcome.Congested;
+        }
+        if (listing.Count == 0)
+        {
+            return PollOutcome.Idle;
+        }
+
+        var toDelete = new List<string>();
+        var fetches = new List<(ObjectKey Key, string Name, Task<byte[]?> Body)>();
+        DateTimeOffset now = _time.GetUtcNow();
+        foreach (StoredObject item in listing)
+        {
+            if (_delivered.Contains(item.Key))
+            {
+                // Written already; its delete is in flight or failed. Delete again unless in flight.
+                if (!_deleting.Contains(item.Key))
+                {
+                    toDelete.Add(item.Key);
+                }
+                continue;
+            }
+            RejectReason reason = Screen(item, now, out ObjectKey key);
+            if (reason != RejectReason.None)
+            {
+                Reject(item.Key, reason);
+                toDelete.Add(item.Key);
+                continue;
+            }
+            fetches.Add((key, item.Key, FetchAsync(item.Key, cancellationToken)));
+        }
+
+        int packets = 0;
+        bool congested = false;
+        var frames = new List<Range>();
+        foreach ((ObjectKey key, string name, Task<byte[]?> fetch) in fetches)
+        {
+            byte[]? body;
+            try
+            {
+                body = await fetch;
+            }
+            catch (PacketStoreException ex) when (ex.Kind == StoreErrorKind.TooLarge)
+            {
+                Reject(name, RejectReason.TooLarge);
+                toDelete.Add(name);
+                continue;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                StoreFailed("fetching " + name, ex); // left in place; the next poll tries again
+                congested = true;
+                continue;
+            }
+            if (body is null)
+            {
+                continue; // gone since the listing
+            }
+            RejectReason reason = BundleFormat.Decode(body, key.Source, _self, frames);
+            if (reason != RejectReason.None)
+            {
+                Reject(name, reason);
+                toDelete.Add(name);
+                continue;
+            }
+            int written = 0;
+            long bytes = 0;
+            foreach (Range frame in frames)
+            {
+                ReadOnlySpan<byte> packet = body.AsSpan()[frame];
+                if (_tun.Write(packet))
+                {
+                    written++;
+                    bytes += packet.Length;
+                }
+                else
+                {
+                    _metrics.PacketsDropped(Direction.Ingress, DropReason.TunWriteFailed);
+                    congested = true;
+                }
+            }
+            _metrics.PacketsMoved(Direction.Ingress, written, bytes);
+            _metrics.BundleMade(Direction.Ingress, written, body.Length);
+            packets += written;
+            _delivered.Add(name);
+            toDelete.Add(name);
+            Log.BundleWritten(_logger, name, written);
+        }
+
+        await StartDeleteAsync(toDelete, cancellationToken);
+        if (congested)
+        {
+            return PollOutcome.Congested;
+        }
+        return packets > 0 || toDelete.Count > 0 ? PollOutcome.Work : PollOutcome.Idle;
+    }
+
+    private RejectReason Screen(StoredObject item, DateTimeOffset now, out ObjectKey key)
+    {
+        key = default;
+        if (!ObjectKey.TryParse(item.Key, out ObjectKey? parsed))
+        {
+            return RejectReason.BadKey;
+        }
+        key = parsed.Value;
+        if (key.Destination != _self)
+        {
+            return RejectReason.WrongDestination;
+        }
+        if (now - key.Id.Time > _options.MaxPacketAge)
+        {
+            return RejectReason.TooOld;
+        }
+        return item.Size > _options.MaxObjectBytes ? RejectReason.TooLarge : RejectReason.None;
+    }
+
+    private async Task<byte[]?> FetchAsync(string key, CancellationToken cancellationToken)
+    {
+        await _getSlots.WaitAsync(cancellationToken);
+        try
+        {
+            return await _store.GetAsync(key, _options.MaxObjectBytes, cancellationToken);
+        }
+        finally
+        {
+            _getSlots.Release();
+        }
+    }
+
+    /// <summary>
+    /// Deletes in the background so the next LIST need not wait for it; one delete in flight at a
+    /// time. Keys being deleted are skipped by the next listing instead of written again.
+    /// </summary>
+    private async Task StartDeleteAsync(List<string> keys, CancellationToken cancellationToken)
+    {
+        await _pendingDelete.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (keys.Count == 0)
+        {
+            return;
+        }
+        _deleting = new HashSet<string>(keys, StringComparer.Ordinal);
+        _pendingDelete = DeleteAsync(keys, cancellationToken);
+    }
+
+    private async Task DeleteAsync(List<string> keys, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _store.DeleteAsync(keys, cancellationToken);
+            foreach (string key in keys)
+            {
+                _delivered.Remove(key);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            StoreFailed("deleting delivered objects", ex); // listed again next poll, deleted again, not written again
+        }
+        finally
+        {
+            _deleting = new HashSet<string>(StringComparer.Ordinal);
+        }
+    }
+
+    private void Reject(string key, RejectReason reason)
+    {
+        _metrics.ObjectRejected(reason);
+        if (_rejectLog.TryEnter(out long suppressed))
+        {
+            Log.ObjectRejected(_logger, key, MetricLabels.Of(reason), suppressed);
+        }
+    }
+
+    private void StoreFailed(string operation, Exception ex)
+    {
+        if (_failureLog.TryEnter(out long suppressed))
+        {
+            Log.StoreFailed(_logger, operation, ex.Message, suppressed);
+        }
+    }
+
+    public void Dispose() => _getSlots.Dispose();
+
+    private static TaskCompletionSource NewWake() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}

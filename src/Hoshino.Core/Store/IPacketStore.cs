@@ -1,0 +1,69 @@
+namespace Hoshino.Store;
+
+/// <summary>
+/// An object store seen the way Hoshino uses it: a flat namespace of small, immutable objects.
+/// Keys given to and returned by a store are relative to its key prefix (the store adds and strips
+/// the prefix). Implementations are thread-safe.
+/// </summary>
+public interface IPacketStore
+{
+    /// <summary>Short description for logs, e.g. <c>s3://bucket/prefix</c>. Never contains credentials.</summary>
+    string Description { get; }
+
+    /// <summary>
+    /// Checks that the store exists and that these credentials may list it. Throws
+    /// <see cref="PacketStoreException"/> whose <see cref="PacketStoreException.Kind"/> says why not.
+    /// </summary>
+    Task ProbeAsync(string inboxPrefix, CancellationToken cancellationToken);
+
+    /// <summary>Writes one object atomically: a reader sees either nothing or the whole body.</summary>
+    Task PutAsync(string key, ReadOnlyMemory<byte> body, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Lists every object whose key starts with <paramref name="prefix"/> (which ends in <c>/</c>),
+    /// in ordinal key order, following continuation tokens up to <paramref name="limit"/> objects.
+    /// </summary>
+    Task<IReadOnlyList<StoredObject>> ListAsync(string prefix, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Reads a whole object. Returns null when it does not exist (another reader deleted it).
+    /// Throws <see cref="PacketStoreException"/> of kind <see cref="StoreErrorKind.TooLarge"/> when
+    /// the body is larger than <paramref name="maxBytes"/>, without reading the rest.
+    /// </summary>
+    Task<byte[]?> GetAsync(string key, int maxBytes, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the given objects; keys that no longer exist are not an error.</summary>
+    Task DeleteAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken);
+}
+
+/// <summary>One entry of a listing.</summary>
+/// <param name="Key">Key relative to the store's key prefix.</param>
+/// <param name="Size">Size in bytes, as the listing reports it.</param>
+public readonly record struct StoredObject(string Key, long Size);
+
+/// <summary>Why a store operation failed, in terms the daemon can act on.</summary>
+public enum StoreErrorKind
+{
+    /// <summary>Network error, timeout, 5xx, throttling: retry with backoff.</summary>
+    Transient,
+    /// <summary>The bucket (or directory) does not exist.</summary>
+    NoSuchBucket,
+    /// <summary>The credentials are not valid (unknown access key, bad signature, expired token).</summary>
+    InvalidCredentials,
+    /// <summary>The credentials are valid but not allowed to do this.</summary>
+    AccessDenied,
+    /// <summary>An object was larger than the caller allowed.</summary>
+    TooLarge,
+    /// <summary>Anything else; treated as transient by loops, as fatal at start-up.</summary>
+    Other,
+}
+
+/// <summary>A store operation failed; <see cref="Exception.Message"/> is fit for an operator's log.</summary>
+public sealed class PacketStoreException(StoreErrorKind kind, string message, Exception? innerException = null)
+    : Exception(message, innerException)
+{
+    public StoreErrorKind Kind { get; } = kind;
+
+    /// <summary>True when retrying the same request later may succeed.</summary>
+    public bool IsTransient => Kind is StoreErrorKind.Transient or StoreErrorKind.Other;
+}

@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using Hoshino.Diagnostics;
+
+namespace Hoshino.Store;
+
+/// <summary>
+/// Counts and times every request to the store it wraps, by operation and error kind. It assumes
+/// one call is one request, which holds for the S3 store when listing at most 1,000 keys and
+/// deleting at most 1,000 at once (the ingress loop never asks for more).
+/// </summary>
+public sealed class InstrumentedPacketStore(IPacketStore inner, HoshinoMetrics metrics) : IPacketStore
+{
+    public string Description => inner.Description;
+
+    public Task ProbeAsync(string inboxPrefix, CancellationToken cancellationToken) =>
+        Time(StoreOperation.List, () => inner.ProbeAsync(inboxPrefix, cancellationToken));
+
+    public Task PutAsync(string key, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
+        Time(StoreOperation.Put, () => inner.PutAsync(key, body, cancellationToken));
+
+    public Task<IReadOnlyList<StoredObject>> ListAsync(string prefix, int limit, CancellationToken cancellationToken) =>
+        Time(StoreOperation.List, () => inner.ListAsync(prefix, limit, cancellationToken));
+
+    public Task<byte[]?> GetAsync(string key, int maxBytes, CancellationToken cancellationToken) =>
+        Time(StoreOperation.Get, () => inner.GetAsync(key, maxBytes, cancellationToken));
+
+    public Task DeleteAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken) =>
+        keys.Count == 0 ? Task.CompletedTask : Time(StoreOperation.Delete, () => inner.DeleteAsync(keys, cancellationToken));
+
+    private async Task Time(StoreOperation operation, Func<Task> request) =>
+        await Time(operation, async () => { await request(); return true; });
+
+    private async Task<T> Time<T>(StoreOperation operation, Func<Task<T>> request)
+    {
+        long start = Stopwatch.GetTimestamp();
+        try
+        {
+            T result = await request();
+            metrics.StoreRequest(operation, Stopwatch.GetElapsedTime(start), error: null);
+            return result;
+        }
+        catch (PacketStoreException ex)
+        {
+            metrics.StoreRequest(operation, Stopwatch.GetElapsedTime(start), ex.Kind);
+            throw;
+        }
+        catch (OperationCanceledException)
+        {
+            throw; // shutdown, not a store failure
+        }
+        catch (Exception)
+        {
+            metrics.StoreRequest(operation, Stopwatch.GetElapsedTime(start), StoreErrorKind.Other);
+            throw;
+        }
+    }
+}

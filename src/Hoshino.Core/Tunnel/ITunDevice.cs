@@ -1,0 +1,27 @@
+namespace Hoshino.Tunnel;
+
+/// <summary>A layer-3 packet device: the kernel TUN interface, or a test double.</summary>
+public interface ITunDevice : IDisposable
+{
+    /// <summary>Kernel interface name, e.g. <c>hoshino0</c>.</summary>
+    string Name { get; }
+
+    /// <summary>Largest packet <see cref="Read"/> can return. Constant for the device's lifetime.</summary>
+    int Mtu { get; }
+
+    /// <summary>
+    /// Blocks until one IP packet is available and copies it into <paramref name="buffer"/>, which
+    /// must hold at least <see cref="Mtu"/> bytes. Returns the packet's length, or 0 once
+    /// <see cref="Close"/> or <see cref="IDisposable.Dispose"/> was called. Call from one dedicated thread.
+    /// </summary>
+    int Read(Span<byte> buffer);
+
+    /// <summary>
+    /// Writes one complete IP packet. Safe to call from any thread. Returns false when the kernel
+    /// refused the packet (it is dropped; the caller counts it); throws only when the device is gone.
+    /// </summary>
+    bool Write(ReadOnlySpan<byte> packet);
+
+    /// <summary>Wakes a blocked <see cref="Read"/> so it returns 0; later reads return 0 at once. Idempotent.</summary>
+    void Close();
+}
