@@ -1,0 +1,139 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Hoshino.Addressing;
+using Hoshino.Cli.Hosting;
+using Hoshino.Egress;
+using Hoshino.Ingress;
+using Microsoft.Extensions.Logging;
+
+namespace Hoshino.Cli.Commands;
+
+/// <summary><c>hoshino up</c>: runs a node in the foreground until SIGTERM or SIGINT.</summary>
+internal static class UpCommand
+{
+    public const int DefaultMtu = 53049;
+    public const int MetricsPort = 8081;
+
+    private static readonly Option<string?> Interface = NodeOptions.Create("--interface", "TUN interface name", "hoshino0", "NAME");
+    private static readonly Option<string?> Mtu = NodeOptions.Create("--mtu", "Interface MTU in bytes (1280-65535)", DefaultMtu.ToString(CultureInfo.InvariantCulture), "N");
+    private static readonly Option<string?> Store = NodeOptions.Create("--store", "The bucket: s3://BUCKET[/KEYPREFIX] or dir:/PATH (a directory as the bucket)", null, "URI");
+    private static readonly Option<string?> S3Endpoint = NodeOptions.Create("--s3-endpoint",
+        "S3-compatible endpoint URL; else AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS", null, "URL");
+    private static readonly Option<string?> S3Region = NodeOptions.Create("--s3-region", "S3 region; else AWS_REGION, else us-east-1", null, "REGION");
+    private static readonly Option<string?> MetricsListen = NodeOptions.Create("--metrics-listen",
+        $"Where to serve /metrics: comma-separated ADDR:PORT, or none (default: [::1]:{MetricsPort} and the node's address port {MetricsPort})", null, "ADDR");
+    private static readonly Option<string?> PollMin = NodeOptions.Create("--poll-min", "Fastest inbox polling interval (e.g. 500us, 10ms, 2s)", "1ms", "DURATION");
+    private static readonly Option<string?> PollMax = NodeOptions.Create("--poll-max", "Slowest inbox polling interval, while idle", "500ms", "DURATION");
+    private static readonly Option<string?> MaxPacketAge = NodeOptions.Create("--max-packet-age", "Objects older than this are deleted unread (stale backlog, replays)", "60s", "DURATION");
+    private static readonly Option<string?> LogLevelOption = NodeOptions.Create("--log-level", "trace, debug, information, warning, error", "information", "LEVEL");
+
+    public static Command Create()
+    {
+        var command = new Command("up", "Run a node in the foreground (systemd: Type=notify)")
+        {
+            Interface, NodeOptions.Prefix, NodeOptions.MachineIdFile, NodeOptions.Address, Mtu, Store, S3Endpoint, S3Region,
+            MetricsListen, PollMin, PollMax, MaxPacketAge, LogLevelOption,
+        };
+        command.SetAction(async (parse, _) => await NodeHost.RunAsync(Bind(parse)));
+        return command;
+    }
+
+    internal static NodeSettings Bind(ParseResult parse)
+    {
+        IPNetwork network = NodeAddress.ParsePrefix(parse.GetValue(NodeOptions.Prefix)!);
+        string? explicitAddress = parse.GetValue(NodeOptions.Address);
+        IPAddress address = explicitAddress is { Length: > 0 }
+            ? NodeAddress.ParseAddress(explicitAddress, network)
+            : NodeAddress.FromMachineIdFile(network, parse.GetValue(NodeOptions.MachineIdFile)!);
+
+        string name = parse.GetValue(Interface)!;
+        if (name.Length is 0 or > 15 || name.Any(c => c is '/' or ':' || char.IsWhiteSpace(c)) || name is "." or "..")
+        {
+            throw new FatalException($"bad interface name '{name}': 1 to 15 characters, no '/', ':' or spaces", ExitCodes.Usage);
+        }
+        int mtu = ParseInt(parse.GetValue(Mtu)!, "--mtu", 1280, 65535);
+
+        var ingress = new IngressOptions
+        {
+            PollMin = Durations.Parse(parse.GetValue(PollMin)!, "--poll-min"),
+            PollMax = Durations.Parse(parse.GetValue(PollMax)!, "--poll-max"),
+            MaxPacketAge = Durations.Parse(parse.GetValue(MaxPacketAge)!, "--max-packet-age"),
+        };
+        if (ingress.PollMax < ingress.PollMin)
+        {
+            throw new FatalException($"--poll-max ({Durations.Format(ingress.PollMax)}) must not be shorter than --poll-min ({Durations.Format(ingress.PollMin)})", ExitCodes.Usage);
+        }
+
+        return new NodeSettings
+        {
+            Interface = name,
+            Network = network,
+            Address = address,
+            Mtu = mtu,
+            Store = StoreUri.Parse(parse.GetValue(Store)),
+            S3Endpoint = ParseEndpoint(FirstSet(parse.GetValue(S3Endpoint), "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")),
+            S3Region = FirstSet(parse.GetValue(S3Region), "AWS_REGION", "AWS_DEFAULT_REGION") ?? "us-east-1",
+            MetricsListen = ParseListen(parse.GetValue(MetricsListen), address),
+            Ingress = ingress,
+            Egress = new EgressOptions(),
+            LogLevel = ParseLogLevel(parse.GetValue(LogLevelOption)!),
+        };
+    }
+
+    private static string? FirstSet(string? value, params string[] variables)
+    {
+        if (value is { Length: > 0 })
+        {
+            return value;
+        }
+        return variables.Select(Environment.GetEnvironmentVariable).FirstOrDefault(v => v is { Length: > 0 });
+    }
+
+    private static string? ParseEndpoint(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+        if (!Uri.TryCreate(text, UriKind.Absolute, out Uri? uri) || uri.Scheme is not ("http" or "https"))
+        {
+            throw new FatalException($"bad S3 endpoint '{text}': expected an http:// or https:// URL", ExitCodes.Usage);
+        }
+        return text;
+    }
+
+    internal static IReadOnlyList<IPEndPoint> ParseListen(string? text, IPAddress self)
+    {
+        if (text is null)
+        {
+            return [new IPEndPoint(IPAddress.IPv6Loopback, MetricsPort), new IPEndPoint(self, MetricsPort)];
+        }
+        if (text.Trim() is "none" or "")
+        {
+            return [];
+        }
+        var endpoints = new List<IPEndPoint>();
+        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!IPEndPoint.TryParse(part, out IPEndPoint? endpoint) || endpoint.Port == 0
+                || (endpoint.AddressFamily == AddressFamily.InterNetworkV6 && !part.StartsWith('[')))
+            {
+                throw new FatalException($"bad --metrics-listen '{part}': expected ADDR:PORT such as [::1]:8081 or 127.0.0.1:8081, or none", ExitCodes.Usage);
+            }
+            endpoints.Add(endpoint);
+        }
+        return endpoints;
+    }
+
+    private static int ParseInt(string text, string flag, int min, int max) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) && value >= min && value <= max
+            ? value
+            : throw new FatalException($"bad {flag} '{text}': expected a whole number from {min} to {max}", ExitCodes.Usage);
+
+    private static LogLevel ParseLogLevel(string text) =>
+        Enum.TryParse(text, ignoreCase: true, out LogLevel level) && Enum.IsDefined(level)
+            ? level
+            : throw new FatalException($"bad --log-level '{text}': expected trace, debug, information, warning or error", ExitCodes.Usage);
+}

@@ -1,0 +1,149 @@
+using System.Net;
+using System.Reflection;
+using Hoshino.Diagnostics;
+using Hoshino.Egress;
+using Hoshino.Ingress;
+using Hoshino.Linux.Netlink;
+using Hoshino.Linux.Tun;
+using Hoshino.Store;
+using Hoshino.Tunnel;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Hoshino.Cli.Hosting;
+
+/// <summary>
+/// Runs one node: checks the store, creates and configures the tunnel interface, serves metrics, runs
+/// the egress and ingress loops until SIGTERM/SIGINT, then flushes, removes the interface and returns.
+/// </summary>
+internal static partial class NodeHost
+{
+    public static string Version { get; } =
+        typeof(NodeHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
+    public static async Task<int> RunAsync(NodeSettings settings)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        ConfigureLogging(builder.Logging, settings.LogLevel);
+        builder.Services.AddSystemd();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.Egress.FlushTimeout + TimeSpan.FromSeconds(5));
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            foreach (IPEndPoint endpoint in settings.MetricsListen)
+            {
+                kestrel.Listen(endpoint);
+            }
+        });
+
+        TimeProvider time = TimeProvider.System;
+        using var metrics = new HoshinoMetrics(time, Version);
+        var store = new InstrumentedPacketStore(
+            StoreFactory.Create(settings.Store, settings.S3Endpoint, settings.S3Region), metrics);
+        var self = settings.Address;
+        string inbox = ObjectKey.InboxOf(Packets.Address16.From(self));
+
+        using var startupCancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await StoreFactory.ProbeAsync(store, inbox, startupCancel.Token);
+
+        using LinuxTunDevice tun = LinuxTunDevice.Open(settings.Interface, settings.Mtu);
+        using var link = new LinkConfigurator();
+        try
+        {
+            link.Apply(new LinkConfig(settings.Interface, self, settings.Network.PrefixLength, settings.Mtu));
+
+            builder.Services.AddSingleton(time);
+            builder.Services.AddSingleton(metrics);
+            builder.Services.AddSingleton<ITunDevice>(tun);
+            builder.Services.AddSingleton(sp => new EgressPump(tun, store, self, settings.Network, metrics, new MonotonicUlid(time), time,
+                sp.GetRequiredService<ILogger<EgressPump>>(), settings.Egress));
+            builder.Services.AddSingleton(sp => new IngressPump(tun, store, self, metrics, time,
+                sp.GetRequiredService<ILogger<IngressPump>>(), settings.Ingress));
+            builder.Services.AddHostedService<NodeService>();
+
+            await using WebApplication app = builder.Build();
+            app.Run(context => ServeAsync(context, metrics, self));
+
+            ILogger logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Hoshino.Node");
+            try
+            {
+                await app.StartAsync();
+            }
+            catch (IOException ex)
+            {
+                throw new FatalException(
+                    $"listening for metrics on {string.Join(", ", settings.MetricsListen)}: {ex.Message} (pass --metrics-listen with a free port, or none)",
+                    ExitCodes.Unavailable, ex);
+            }
+            Log.Ready(logger, settings.Interface, self.ToString(), settings.Mtu, store.Description,
+                settings.MetricsListen.Count == 0 ? "off" : string.Join(", ", settings.MetricsListen.Select(e => $"http://{e}/metrics")));
+            await app.WaitForShutdownAsync();
+            Log.Stopping(logger, settings.Interface);
+            await app.StopAsync();
+            return Environment.ExitCode;
+        }
+        finally
+        {
+            tun.Dispose(); // a non-persistent TUN interface goes with its last fd
+            try
+            {
+                link.DeleteLink(settings.Interface); // normally gone already; this makes sure
+            }
+            catch (FatalException)
+            {
+                // Never hide the failure that brought us here behind a clean-up error.
+            }
+        }
+    }
+
+    /// <summary>The whole HTTP surface: GET /metrics, and a one-line index at /.</summary>
+    private static Task ServeAsync(HttpContext context, HoshinoMetrics metrics, IPAddress self)
+    {
+        HttpRequest request = context.Request;
+        HttpResponse response = context.Response;
+        if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method))
+        {
+            response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+            return Task.CompletedTask;
+        }
+        switch (request.Path.Value)
+        {
+            case "/metrics":
+                response.ContentType = PrometheusWriter.ContentType;
+                return response.WriteAsync(metrics.WritePrometheus(), context.RequestAborted);
+            case "/":
+                response.ContentType = "text/plain; charset=utf-8";
+                return response.WriteAsync($"hoshino {Version}: node {self}; metrics at /metrics\n", context.RequestAborted);
+            default:
+                response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+        }
+    }
+
+    internal static void ConfigureLogging(ILoggingBuilder logging, LogLevel level)
+    {
+        logging.ClearProviders();
+        logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+            o.UseUtcTimestamp = true;
+        });
+        logging.SetMinimumLevel(level);
+        logging.AddFilter("Microsoft", LogLevel.Warning);
+        logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventIds.NodeReady, LogLevel.Information, "Node up: {Interface} {Address} mtu {Mtu}, store {Store}, metrics {Metrics}")]
+        public static partial void Ready(ILogger logger, string @interface, string address, int mtu, string store, string metrics);
+
+        [LoggerMessage(EventIds.NodeStopping, LogLevel.Information, "Stopping: flushing queued packets and removing {Interface}")]
+        public static partial void Stopping(ILogger logger, string @interface);
+    }
+}

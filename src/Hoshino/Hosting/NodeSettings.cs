@@ -1,0 +1,20 @@
+using System.Net;
+
+namespace Hoshino.Cli.Hosting;
+
+/// <summary>Everything <c>hoshino up</c> was told, validated. Built by <see cref="Commands.UpCommand"/>.</summary>
+internal sealed record NodeSettings
+{
+    public required string Interface { get; init; }
+    public required IPNetwork Network { get; init; }
+    public required IPAddress Address { get; init; }
+    public required int Mtu { get; init; }
+    public required Commands.StoreUri Store { get; init; }
+    public string? S3Endpoint { get; init; }
+    public required string S3Region { get; init; }
+    /// <summary>Metrics listeners; empty when disabled.</summary>
+    public required IReadOnlyList<IPEndPoint> MetricsListen { get; init; }
+    public required Ingress.IngressOptions Ingress { get; init; }
+    public required Egress.EgressOptions Egress { get; init; }
+    public required Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; }
+}
