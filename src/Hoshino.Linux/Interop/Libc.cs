@@ -24,8 +24,13 @@ internal static unsafe partial class Libc
     // setns(2) namespace type.
     internal const int CLONE_NEWNET = 0x40000000;
 
+    // open/eventfd/socket return a 32-bit int. Marshalling that straight into a SafeHandle reads the
+    // whole 64-bit register: -1 arrives as 0xFFFFFFFF, which looks valid. So they return int here and
+    // SafeFdHandle.FromResult wraps the result.
     [LibraryImport(Lib, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial SafeFdHandle Open(string path, int flags);
+    private static partial int OpenRaw(string path, int flags);
+
+    internal static SafeFdHandle Open(string path, int flags) => SafeFdHandle.FromResult(OpenRaw(path, flags));
 
     [LibraryImport(Lib, EntryPoint = "close", SetLastError = true)]
     internal static partial int Close(int fd);
@@ -45,10 +50,14 @@ internal static unsafe partial class Libc
     internal static partial int Poll(PollFd* fds, nuint count, int timeoutMilliseconds);
 
     [LibraryImport(Lib, EntryPoint = "eventfd", SetLastError = true)]
-    internal static partial SafeFdHandle EventFd(uint initialValue, int flags);
+    private static partial int EventFdRaw(uint initialValue, int flags);
+
+    internal static SafeFdHandle EventFd(uint initialValue, int flags) => SafeFdHandle.FromResult(EventFdRaw(initialValue, flags));
 
     [LibraryImport(Lib, EntryPoint = "socket", SetLastError = true)]
-    internal static partial SafeFdHandle Socket(int domain, int type, int protocol);
+    private static partial int SocketRaw(int domain, int type, int protocol);
+
+    internal static SafeFdHandle Socket(int domain, int type, int protocol) => SafeFdHandle.FromResult(SocketRaw(domain, type, protocol));
 
     [LibraryImport(Lib, EntryPoint = "setsockopt", SetLastError = true)]
     internal static partial int SetSockOpt(SafeFdHandle fd, int level, int name, void* value, uint length);
@@ -69,6 +78,14 @@ internal sealed class SafeFdHandle() : SafeHandleMinusOneIsInvalid(ownsHandle: t
 {
     /// <summary>The raw descriptor, for structs such as <see cref="PollFd"/>. Hold a reference while it is in use.</summary>
     internal int Fd => (int)handle;
+
+    /// <summary>Wraps a descriptor returned by a libc call; -1 (errno set) gives an invalid handle.</summary>
+    internal static SafeFdHandle FromResult(int fd)
+    {
+        var handle = new SafeFdHandle();
+        handle.SetHandle(fd);
+        return handle;
+    }
 
     protected override bool ReleaseHandle() => Libc.Close((int)handle) == 0;
 }

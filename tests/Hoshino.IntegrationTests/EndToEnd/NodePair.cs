@@ -1,0 +1,92 @@
+using System.Net;
+using Hoshino.Addressing;
+using Hoshino.IntegrationTests.Infrastructure;
+using Hoshino.Store;
+
+namespace Hoshino.IntegrationTests.EndToEnd;
+
+/// <summary>One running node: its namespace, address and process.</summary>
+internal sealed class RunningNode(NodeNamespace ns, IPAddress address, HoshinoProcess process)
+{
+    public NodeNamespace Namespace { get; } = ns;
+    public IPAddress Address { get; } = address;
+    public HoshinoProcess Process { get; } = process;
+    public string MetricsUrl => $"http://[{Address}]:8081/metrics";
+
+    /// <summary>This node's own metrics page, read on its loopback listener.</summary>
+    public Task<string> LocalMetricsAsync() => Netns.HttpGetAsync(Namespace.Name, "http://[::1]:8081/metrics");
+}
+
+/// <summary>
+/// Two real <c>hoshino up</c> processes, A and B, in network namespaces of their own, with different
+/// machine-ids, sharing a bucket on Ceph RGW under a key prefix of their own.
+/// </summary>
+internal sealed class NodePair : IAsyncDisposable
+{
+    private readonly List<IAsyncDisposable> _owned = [];
+    private readonly string _dir = Directory.CreateTempSubdirectory("hoshino-e2e-").FullName;
+
+    private NodePair(StoreNetwork network, string keyPrefix)
+    {
+        Network = network;
+        KeyPrefix = keyPrefix;
+        Store = network.CreateStore(keyPrefix);
+    }
+
+    public StoreNetwork Network { get; }
+    public string KeyPrefix { get; }
+    /// <summary>The pair's bucket and prefix, for the test to look at or tamper with.</summary>
+    public IPacketStore Store { get; }
+    public RunningNode A { get; private set; } = null!;
+    public RunningNode B { get; private set; } = null!;
+
+    public static async Task<NodePair> StartAsync(StoreNetwork network, string tag, CancellationToken cancellationToken)
+    {
+        await network.EnsureStartedAsync(cancellationToken);
+        var pair = new NodePair(network, $"e2e-{tag}-{Guid.NewGuid():n}/");
+        try
+        {
+            pair.A = await pair.StartNodeAsync(tag + "a", "a1a1a1a1a1a1a1a1" + "0123456789abcdef", cancellationToken);
+            pair.B = await pair.StartNodeAsync(tag + "b", "b2b2b2b2b2b2b2b2" + "fedcba9876543210", cancellationToken);
+            await pair.A.Process.WaitForLineAsync("Node up", TimeSpan.FromSeconds(30));
+            await pair.B.Process.WaitForLineAsync("Node up", TimeSpan.FromSeconds(30));
+        }
+        catch
+        {
+            await pair.DisposeAsync();
+            throw;
+        }
+        return pair;
+    }
+
+    private async Task<RunningNode> StartNodeAsync(string suffix, string machineId, CancellationToken cancellationToken)
+    {
+        NodeNamespace ns = await Network.AddNodeAsync(suffix, cancellationToken);
+        _owned.Add(ns);
+        string idFile = Path.Combine(_dir, suffix + ".machine-id");
+        await File.WriteAllTextAsync(idFile, machineId + "\n", cancellationToken);
+        IPAddress address = NodeAddress.FromMachineId(NodeAddress.ParsePrefix(NodeAddress.DefaultPrefix), machineId);
+        HoshinoProcess process = HoshinoProcess.Start(
+            ["up", "--store", $"s3://{Network.Bucket}/{KeyPrefix}", "--s3-endpoint", Network.Endpoint.ToString(),
+             "--machine-id-file", idFile, "--log-level", "information"],
+            ns.Name,
+            new Dictionary<string, string>
+            {
+                ["AWS_ACCESS_KEY_ID"] = Network.AccessKey,
+                ["AWS_SECRET_ACCESS_KEY"] = Network.SecretKey,
+                ["AWS_REGION"] = Network.Region,
+            });
+        _owned.Insert(0, process); // stop processes before their namespaces go
+        return new RunningNode(ns, address, process);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (IAsyncDisposable owned in _owned)
+        {
+            await owned.DisposeAsync();
+        }
+        (Store as IDisposable)?.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+}

@@ -1,0 +1,223 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Hoshino.IntegrationTests.Infrastructure;
+using Hoshino.Packets;
+using Hoshino.Store;
+
+namespace Hoshino.IntegrationTests.EndToEnd;
+
+/// <summary>
+/// Two real nodes in two network namespaces exchange IPv6 through a bucket on Ceph RGW: ping, TCP,
+/// metrics through the tunnel, hostile objects in the inbox, and a clean shutdown.
+/// </summary>
+[Trait("Category", "EndToEnd")]
+public sealed class TwoNodeTests(StoreNetwork network) : IAsyncLifetime
+{
+    private NodePair _pair = null!;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync() =>
+        _pair = await NodePair.StartAsync(network, Guid.NewGuid().ToString("n")[..3], TestContext.Current.CancellationToken);
+
+    public async ValueTask DisposeAsync() => await _pair.DisposeAsync();
+
+    [Fact]
+    public async Task Ping_TwentyPackets_NoLoss()
+    {
+        ShellResult ping = await Netns.ExecAsync(_pair.A.Namespace.Name, TimeSpan.FromSeconds(60),
+            "ping", "-6", "-c", "20", "-i", "0.2", "-W", "5", _pair.B.Address.ToString());
+
+        Assert.True(ping.Succeeded, ping.StandardOutput + ping.StandardError);
+        Assert.Equal(0, Netns.PingLoss(ping.StandardOutput));
+    }
+
+    [Fact]
+    public async Task Tcp_EightMiB_ArrivesIntact()
+    {
+        byte[] payload = RandomNumberGenerator.GetBytes(8 << 20);
+        using Socket listener = Netns.CreateTcpSocket(_pair.B.Namespace.Name);
+        listener.Bind(new IPEndPoint(_pair.B.Address, 0));
+        listener.Listen(1);
+        int port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+
+        Task<byte[]> receive = Task.Run(async () =>
+        {
+            using Socket connection = await listener.AcceptAsync(Ct);
+            using var stream = new NetworkStream(connection);
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            byte[] buffer = new byte[64 * 1024];
+            long total = 0;
+            int read;
+            while ((read = await stream.ReadAsync(buffer, Ct)) > 0)
+            {
+                hash.AppendData(buffer, 0, read);
+                total += read;
+            }
+            Assert.Equal(payload.Length, total);
+            return hash.GetHashAndReset();
+        }, Ct);
+
+        using (Socket client = Netns.CreateTcpSocket(_pair.A.Namespace.Name))
+        {
+            using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            connectTimeout.CancelAfter(TimeSpan.FromSeconds(30));
+            await client.ConnectAsync(new IPEndPoint(_pair.B.Address, port), connectTimeout.Token);
+            using var stream = new NetworkStream(client, ownsSocket: false);
+            await stream.WriteAsync(payload, Ct);
+            client.Shutdown(SocketShutdown.Send);
+            byte[] received = await receive.WaitAsync(TimeSpan.FromSeconds(120), Ct);
+            Assert.Equal(SHA256.HashData(payload), received);
+        }
+    }
+
+    [Fact]
+    public async Task Metrics_PeerPageThroughTunnel_ShowsTraffic()
+    {
+        string page = await Netns.HttpGetAsync(_pair.A.Namespace.Name, _pair.B.MetricsUrl);
+
+        Assert.Contains("# TYPE hoshino_packets_total counter", page, StringComparison.Ordinal);
+        Assert.Contains("hoshino_heartbeat_interval_seconds", page, StringComparison.Ordinal);
+        Assert.Contains("process_start_time_seconds", page, StringComparison.Ordinal);
+        // The request itself came through the tunnel, so B has ingressed packets from A.
+        Assert.True(Netns.Metric(page, "hoshino_packets_total{direction=\"ingress\"}") > 0, page);
+        Assert.True(Netns.Metric(page, "hoshino_s3_requests_total{operation=\"list\"}") > 0, page);
+    }
+
+    [Fact]
+    public async Task Counters_AfterTraffic_EgressOfAMatchesIngressOfB()
+    {
+        ShellResult ping = await Netns.ExecAsync(_pair.A.Namespace.Name, TimeSpan.FromSeconds(60),
+            "ping", "-6", "-c", "30", "-i", "0.05", "-W", "5", _pair.B.Address.ToString());
+        Assert.True(ping.Succeeded, ping.StandardOutput);
+
+        // Nothing is in flight once both sides are quiet; allow a little time for the last delete.
+        double aEgress = 0, bIngress = 0;
+        for (int i = 0; i < 50; i++)
+        {
+            aEgress = Netns.Metric(await _pair.A.LocalMetricsAsync(), "hoshino_packets_total{direction=\"egress\"}");
+            bIngress = Netns.Metric(await _pair.B.LocalMetricsAsync(), "hoshino_packets_total{direction=\"ingress\"}");
+            if (aEgress == bIngress)
+            {
+                break;
+            }
+            await Task.Delay(100, Ct);
+        }
+        // The metrics fetches above go over loopback, not the tunnel, so the two sides settle.
+        Assert.True(aEgress >= 30, $"A egressed {aEgress}");
+        Assert.Equal(aEgress, bIngress);
+    }
+
+    [Fact]
+    public async Task Inbox_HostileObjects_RejectedCountedDeletedAndNodeKeepsServing()
+    {
+        Address16 b = Address16.From(_pair.B.Address);
+        Address16 a = Address16.From(_pair.A.Address);
+        Address16 mallory = Address16.From(IPAddress.Parse("fd5e:59b8:f71d:9a3e:dead:beef:0:1"));
+        var ids = new MonotonicUlid(TimeProvider.System);
+
+        // An echo request to B that claims to come from mallory, in a key that says it is from A:
+        // if it reached B's kernel, B would answer into mallory's inbox.
+        byte[] spoofed = EchoRequest(mallory, b);
+        string spoofKey = new ObjectKey(b, a, ids.Next()).ToString();
+        string garbageKey = new ObjectKey(b, a, ids.Next()).ToString();
+        string badKey = $"{b}/not-an-address/{ids.Next()}";
+        await _pair.Store.PutAsync(spoofKey, Bundle(spoofed), Ct);
+        await _pair.Store.PutAsync(garbageKey, RandomNumberGenerator.GetBytes(1000), Ct);
+        await _pair.Store.PutAsync(badKey, Bundle(EchoRequest(a, b)), Ct);
+
+        string page = "";
+        for (int i = 0; i < 100; i++)
+        {
+            page = await _pair.B.LocalMetricsAsync();
+            if (Netns.Metric(page, "hoshino_rejected_objects_total{reason=\"wrong_source\"}") >= 1
+                && Netns.Metric(page, "hoshino_rejected_objects_total{reason=\"malformed\"}") >= 1
+                && Netns.Metric(page, "hoshino_rejected_objects_total{reason=\"bad_key\"}") >= 1)
+            {
+                break;
+            }
+            await Task.Delay(100, Ct);
+        }
+        Assert.Equal(1, Netns.Metric(page, "hoshino_rejected_objects_total{reason=\"wrong_source\"}"));
+        Assert.Equal(1, Netns.Metric(page, "hoshino_rejected_objects_total{reason=\"malformed\"}"));
+        Assert.Equal(1, Netns.Metric(page, "hoshino_rejected_objects_total{reason=\"bad_key\"}"));
+
+        // Deleted, and nothing answered the spoofed ping.
+        for (int i = 0; i < 50 && (await _pair.Store.ListAsync(ObjectKey.InboxOf(b), 1000, Ct)).Count > 0; i++)
+        {
+            await Task.Delay(100, Ct);
+        }
+        Assert.Empty(await _pair.Store.ListAsync(ObjectKey.InboxOf(b), 1000, Ct));
+        Assert.Empty(await _pair.Store.ListAsync(ObjectKey.InboxOf(mallory), 1000, Ct));
+        Assert.Equal(0, Netns.Metric(page, "hoshino_packets_total{direction=\"ingress\"}"));
+
+        // B keeps serving.
+        ShellResult ping = await Netns.ExecAsync(_pair.A.Namespace.Name, TimeSpan.FromSeconds(30),
+            "ping", "-6", "-c", "3", "-i", "0.2", "-W", "5", _pair.B.Address.ToString());
+        Assert.Equal(0, Netns.PingLoss(ping.StandardOutput));
+    }
+
+    [Fact]
+    public async Task Sigterm_BothNodes_ExitZeroInterfacesGoneInboxesEmpty()
+    {
+        ShellResult ping = await Netns.ExecAsync(_pair.A.Namespace.Name, TimeSpan.FromSeconds(30),
+            "ping", "-6", "-c", "5", "-i", "0.2", "-W", "5", _pair.B.Address.ToString());
+        Assert.Equal(0, Netns.PingLoss(ping.StandardOutput));
+
+        _pair.A.Process.Terminate();
+        _pair.B.Process.Terminate();
+
+        Assert.Equal(0, await _pair.A.Process.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Equal(0, await _pair.B.Process.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        foreach (RunningNode node in new[] { _pair.A, _pair.B })
+        {
+            ShellResult link = await Shell.RunAsync("ip", ["-n", node.Namespace.Name, "link", "show", "hoshino0"], TimeSpan.FromSeconds(10), cancellationToken: Ct);
+            Assert.False(link.Succeeded, $"hoshino0 still exists in {node.Namespace.Name}: {link.StandardOutput}");
+            Assert.Empty(await _pair.Store.ListAsync(ObjectKey.InboxOf(Address16.From(node.Address)), 1000, Ct));
+        }
+    }
+
+    private static byte[] Bundle(params byte[][] packets)
+    {
+        byte[] body = new byte[BundleFormat.EncodedLength(packets.Length, packets.Sum(p => p.Length))];
+        int offset = BundleFormat.WriteHeader(body);
+        foreach (byte[] p in packets)
+        {
+            offset += BundleFormat.WriteFrame(body.AsSpan(offset), p);
+        }
+        return body;
+    }
+
+    /// <summary>An ICMPv6 echo request with a correct checksum.</summary>
+    private static byte[] EchoRequest(Address16 source, Address16 destination)
+    {
+        byte[] packet = new byte[40 + 16];
+        packet[0] = 0x60;
+        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(4), 16);
+        packet[6] = 58; // ICMPv6
+        packet[7] = 64;
+        source.ToIPAddress().TryWriteBytes(packet.AsSpan(8), out _);
+        destination.ToIPAddress().TryWriteBytes(packet.AsSpan(24), out _);
+        packet[40] = 128; // echo request
+        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(44), 0x4242);
+        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(46), 1);
+        "hoshino!"u8.CopyTo(packet.AsSpan(48));
+        uint sum = 0;
+        for (int i = 8; i < 40; i += 2)
+        {
+            sum += BinaryPrimitives.ReadUInt16BigEndian(packet.AsSpan(i));
+        }
+        sum += 16 + 58u;
+        for (int i = 40; i < packet.Length; i += 2)
+        {
+            sum += BinaryPrimitives.ReadUInt16BigEndian(packet.AsSpan(i));
+        }
+        while (sum >> 16 != 0)
+        {
+            sum = (sum & 0xFFFF) + (sum >> 16);
+        }
+        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(42), (ushort)~sum);
+        return packet;
+    }
+}
