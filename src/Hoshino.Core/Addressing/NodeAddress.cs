@@ -22,10 +22,14 @@ public static class NodeAddress
     /// <summary>Parses <c>ADDRESS/64</c>; the host bits must be zero. Throws <see cref="FatalException"/>.</summary>
     public static IPNetwork ParsePrefix(string text)
     {
+        int slash = text.IndexOf('/', StringComparison.Ordinal);
         if (!IPNetwork.TryParse(text, out IPNetwork network)
-            || network.BaseAddress.AddressFamily != AddressFamily.InterNetworkV6)
+            || network.BaseAddress.AddressFamily != AddressFamily.InterNetworkV6
+            || !IPAddress.TryParse(text.AsSpan(0, slash), out IPAddress? written)
+            || !written.Equals(network.BaseAddress)
+            || written.IsIPv4MappedToIPv6)
         {
-            // IPNetwork.TryParse also refuses host bits set; say what a valid value looks like.
+            // IPNetwork.TryParse clears host bits on .NET 10; a prefix written with them is a mistake.
             throw new FatalException(
                 $"bad prefix '{text}': expected an IPv6 network such as {DefaultPrefix} with all host bits zero",
                 ExitCodes.Usage);

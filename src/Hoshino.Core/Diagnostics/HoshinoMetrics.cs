@@ -139,11 +139,11 @@ public sealed class HoshinoMetrics : IDisposable
         var w = new PrometheusWriter(text);
 
         w.Family("hoshino_packets_total", "counter", "IPv6 packets moved through the tunnel (egress: TUN to store; ingress: store to TUN).");
-        w.Family("hoshino_bytes_total", "counter", "Bytes of IPv6 packets moved through the tunnel.");
         foreach (Direction d in Enum.GetValues<Direction>())
         {
             w.Sample("hoshino_packets_total", $"direction=\"{MetricLabels.Of(d)}\"", Packets(d));
         }
+        w.Family("hoshino_bytes_total", "counter", "Bytes of IPv6 packets moved through the tunnel.");
         foreach (Direction d in Enum.GetValues<Direction>())
         {
             w.Sample("hoshino_bytes_total", $"direction=\"{MetricLabels.Of(d)}\"", Bytes(d));

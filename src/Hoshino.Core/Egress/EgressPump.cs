@@ -164,18 +164,19 @@ public sealed partial class EgressPump : IDisposable
         Destination? state;
         lock (_lock)
         {
-            if (!_destinations.TryGetValue(destination, out state))
-            {
-                state = new Destination(destination);
-                _destinations.Add(destination, state);
-            }
-            if (_stopping || state.QueuedBytes + packet.Length > _options.MaxQueuedBytesPerDestination
+            _destinations.TryGetValue(destination, out state);
+            if (_stopping || (state?.QueuedBytes ?? 0) + packet.Length > _options.MaxQueuedBytesPerDestination
                 || _queuedBytes + packet.Length > _options.MaxQueuedBytes)
             {
                 state = null;
             }
             else
             {
+                if (state is null)
+                {
+                    state = new Destination(destination);
+                    _destinations.Add(destination, state);
+                }
                 state.Queue.Enqueue(queued);
                 state.QueuedBytes += packet.Length;
                 _queuedBytes += packet.Length;

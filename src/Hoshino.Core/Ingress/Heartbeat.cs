@@ -29,6 +29,7 @@ public sealed class Heartbeat
     private readonly Random _random;
     private TimeSpan _current;
     private long _lastWorkTimestamp;
+    private int _poked;
 
     public Heartbeat(TimeSpan min, TimeSpan max, TimeSpan linger, TimeProvider time, Random? random = null)
     {
@@ -58,7 +59,8 @@ public sealed class Heartbeat
                 _current = Grow(_current);
                 break;
             default:
-                _current = _time.GetElapsedTime(Volatile.Read(ref _lastWorkTimestamp), now) < _linger ? _min : Grow(_current);
+                bool poked = Interlocked.Exchange(ref _poked, 0) != 0;
+                _current = poked || _time.GetElapsedTime(Volatile.Read(ref _lastWorkTimestamp), now) < _linger ? _min : Grow(_current);
                 break;
         }
         return _current * (0.9 + 0.2 * _random.NextDouble());
@@ -71,6 +73,7 @@ public sealed class Heartbeat
     public void Poke()
     {
         Volatile.Write(ref _lastWorkTimestamp, _time.GetTimestamp());
+        Volatile.Write(ref _poked, 1);
     }
 
     private TimeSpan Grow(TimeSpan current) =>

@@ -28,10 +28,13 @@ public sealed partial class IngressPump : IDisposable
     private readonly LogLimiter _failureLog;
     private readonly LogLimiter _rejectLog;
     private readonly SemaphoreSlim _getSlots;
+    // All three are touched only by the polling loop; the background delete reports back through
+    // its task's result, which the loop collects before starting the next delete.
     /// <summary>Keys written to the kernel whose delete is not yet confirmed: never written again.</summary>
     private readonly HashSet<string> _delivered = new(StringComparer.Ordinal);
+    /// <summary>Keys of the delete in flight (delivered or rejected): skipped by the next listing.</summary>
     private HashSet<string> _deleting = new(StringComparer.Ordinal);
-    private Task _pendingDelete = Task.CompletedTask;
+    private Task<DeleteResult> _pendingDelete = NoDelete;
     private volatile TaskCompletionSource _wake = NewWake();
 
     public IngressPump(ITunDevice tun, IPacketStore store, IPAddress self, HoshinoMetrics metrics, TimeProvider time,
@@ -85,7 +88,7 @@ public sealed partial class IngressPump : IDisposable
         finally
         {
             // Let a delete already sent finish, so what was delivered is not delivered again after a restart.
-            await _pendingDelete.WaitAsync(TimeSpan.FromSeconds(2), _time, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await ((Task)_pendingDelete).WaitAsync(TimeSpan.FromSeconds(2), _time, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             Log.Stopped(_logger);
         }
     }
@@ -113,6 +116,10 @@ public sealed partial class IngressPump : IDisposable
     /// <summary>One LIST → GET → write → DELETE cycle.</summary>
     internal async Task<PollOutcome> PollOnceAsync(CancellationToken cancellationToken)
     {
+        if (_pendingDelete.IsCompleted)
+        {
+            CollectDelete(_pendingDelete.Result);
+        }
         IReadOnlyList<StoredObject> listing;
         try
         {
@@ -133,13 +140,15 @@ public sealed partial class IngressPump : IDisposable
         DateTimeOffset now = _time.GetUtcNow();
         foreach (StoredObject item in listing)
         {
+            if (_deleting.Contains(item.Key))
+            {
+                continue; // handled; its delete is in flight
+            }
             if (_delivered.Contains(item.Key))
             {
-                // Written already; its delete is in flight or failed. Delete again unless in flight.
-                if (!_deleting.Contains(item.Key))
-                {
-                    toDelete.Add(item.Key);
-                }
+                // Written already, but its delete failed: delete again, never write again.
+                _metrics.DuplicateSuppressed();
+                toDelete.Add(item.Key);
                 continue;
             }
             RejectReason reason = Screen(item, now, out ObjectKey key);
@@ -255,34 +264,53 @@ public sealed partial class IngressPump : IDisposable
     /// </summary>
     private async Task StartDeleteAsync(List<string> keys, CancellationToken cancellationToken)
     {
-        await _pendingDelete.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        if (keys.Count == 0)
+        CollectDelete(await _pendingDelete);
+        if (keys.Count > 0)
+        {
+            _deleting = new HashSet<string>(keys, StringComparer.Ordinal);
+            _pendingDelete = DeleteAsync(keys, cancellationToken);
+        }
+    }
+
+    /// <summary>Takes in the outcome of a finished delete. Loop thread only.</summary>
+    private void CollectDelete(DeleteResult result)
+    {
+        if (result.Keys.Count == 0)
         {
             return;
         }
-        _deleting = new HashSet<string>(keys, StringComparer.Ordinal);
-        _pendingDelete = DeleteAsync(keys, cancellationToken);
-    }
-
-    private async Task DeleteAsync(List<string> keys, CancellationToken cancellationToken)
-    {
-        try
+        if (result.Succeeded)
         {
-            await _store.DeleteAsync(keys, cancellationToken);
-            foreach (string key in keys)
+            foreach (string key in result.Keys)
             {
                 _delivered.Remove(key);
             }
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        // A failed delete leaves its keys in _delivered: listed again, deleted again, not written again.
+        _deleting = new HashSet<string>(StringComparer.Ordinal);
+        _pendingDelete = NoDelete;
+    }
+
+    private static readonly Task<DeleteResult> NoDelete = Task.FromResult(new DeleteResult([], true));
+
+    private async Task<DeleteResult> DeleteAsync(List<string> keys, CancellationToken cancellationToken)
+    {
+        try
         {
-            StoreFailed("deleting delivered objects", ex); // listed again next poll, deleted again, not written again
+            await _store.DeleteAsync(keys, cancellationToken);
+            return new DeleteResult(keys, true);
         }
-        finally
+        catch (Exception ex)
         {
-            _deleting = new HashSet<string>(StringComparer.Ordinal);
+            if (ex is not OperationCanceledException)
+            {
+                StoreFailed("deleting delivered objects", ex);
+            }
+            return new DeleteResult(keys, false);
         }
     }
+
+    private sealed record DeleteResult(List<string> Keys, bool Succeeded);
 
     private void Reject(string key, RejectReason reason)
     {

@@ -29,7 +29,7 @@ public sealed class DirectoryPacketStore : IPacketStore
         if (!Directory.Exists(_root))
         {
             throw new PacketStoreException(StoreErrorKind.NoSuchBucket,
-                $"store directory {_root} does not exist (create it, or check --store)");
+                $"store directory {_root} does not exist");
         }
         string inbox = PathOf(inboxPrefix);
         try

@@ -44,12 +44,27 @@ public readonly record struct ObjectKey(Address16 Destination, Address16 Source,
             return false;
         }
         ReadOnlySpan<char> id = key.AsSpan(second + 1);
-        if (id.ContainsAnyExcept(Crockford) || id[0] > '7' || !Ulid.TryParse(id, out Ulid ulid))
+        if (id.ContainsAnyExcept(Crockford) || id[0] > '7' || !Ulid.TryParse(id, out Ulid ulid) || TimeOf(ulid) > MaxUnixMilliseconds)
         {
             return false;
         }
         parsed = new ObjectKey(destination, source, ulid);
         return true;
+    }
+
+    /// <summary>The last millisecond <see cref="DateTimeOffset"/> can hold; a 48-bit ULID time can go past it.</summary>
+    private static readonly long MaxUnixMilliseconds = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
+
+    private static long TimeOf(Ulid ulid)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        ulid.TryWriteBytes(bytes);
+        long ms = 0;
+        foreach (byte b in bytes[..6])
+        {
+            ms = (ms << 8) | b;
+        }
+        return ms;
     }
 
     private static bool TryParseCanonicalAddress(ReadOnlySpan<char> text, out Address16 address)

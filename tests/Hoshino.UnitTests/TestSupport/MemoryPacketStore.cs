@@ -1,0 +1,83 @@
+using Hoshino.Store;
+
+namespace Hoshino.UnitTests.TestSupport;
+
+/// <summary>An in-memory <see cref="IPacketStore"/>: a sorted map of keys to bodies. Thread-safe.</summary>
+internal sealed class MemoryPacketStore : IPacketStore
+{
+    private readonly Lock _lock = new();
+    private readonly SortedDictionary<string, byte[]> _objects = new(StringComparer.Ordinal);
+
+    public string Description => "memory";
+
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _objects.Count;
+            }
+        }
+    }
+
+    public Task ProbeAsync(string inboxPrefix, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task PutAsync(string key, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            _objects[key] = body.ToArray();
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<StoredObject>> ListAsync(string prefix, int limit, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            IReadOnlyList<StoredObject> found = [.. _objects
+                .Where(o => o.Key.StartsWith(prefix, StringComparison.Ordinal))
+                .Take(limit)
+                .Select(o => new StoredObject(o.Key, o.Value.Length))];
+            return Task.FromResult(found);
+        }
+    }
+
+    public Task<byte[]?> GetAsync(string key, int maxBytes, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (!_objects.TryGetValue(key, out byte[]? body))
+            {
+                return Task.FromResult<byte[]?>(null);
+            }
+            if (body.Length > maxBytes)
+            {
+                throw new PacketStoreException(StoreErrorKind.TooLarge, $"{key} is {body.Length} bytes");
+            }
+            return Task.FromResult<byte[]?>(body.ToArray());
+        }
+    }
+
+    public Task DeleteAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            foreach (string key in keys)
+            {
+                _objects.Remove(key);
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    public bool Contains(string key)
+    {
+        lock (_lock)
+        {
+            return _objects.ContainsKey(key);
+        }
+    }
+}

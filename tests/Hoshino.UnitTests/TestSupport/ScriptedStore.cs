@@ -1,0 +1,81 @@
+using System.Collections.Concurrent;
+using Hoshino.Store;
+
+namespace Hoshino.UnitTests.TestSupport;
+
+/// <summary>
+/// Wraps a store so a test can see every request and script failures or stalls: each Before* hook
+/// runs before the request reaches the inner store and may throw or wait.
+/// </summary>
+internal sealed class ScriptedStore(IPacketStore inner) : IPacketStore
+{
+    private int _putAttempts;
+    private int _deleteCalls;
+    private int _listCalls;
+
+    public ScriptedStore() : this(new MemoryPacketStore())
+    {
+    }
+
+    public IPacketStore Inner { get; } = inner;
+
+    public Func<string, CancellationToken, Task>? BeforePut { get; set; }
+    public Func<string, CancellationToken, Task>? BeforeGet { get; set; }
+    public Func<IReadOnlyList<string>, CancellationToken, Task>? BeforeDelete { get; set; }
+
+    /// <summary>Rewrites what a LIST returns, to play a store that misbehaves.</summary>
+    public Func<IReadOnlyList<StoredObject>, IReadOnlyList<StoredObject>>? AfterList { get; set; }
+
+    /// <summary>Successful PUTs, in the order they completed.</summary>
+    public ConcurrentQueue<(string Key, byte[] Body)> Puts { get; } = new();
+
+    /// <summary>GET requests per key (whatever their outcome).</summary>
+    public ConcurrentDictionary<string, int> Gets { get; } = new(StringComparer.Ordinal);
+
+    public int PutAttempts => Volatile.Read(ref _putAttempts);
+    public int DeleteCalls => Volatile.Read(ref _deleteCalls);
+    public int ListCalls => Volatile.Read(ref _listCalls);
+    public int GetCalls => Gets.Values.Sum();
+
+    public string Description => "scripted " + Inner.Description;
+
+    public Task ProbeAsync(string inboxPrefix, CancellationToken cancellationToken) => Inner.ProbeAsync(inboxPrefix, cancellationToken);
+
+    public async Task PutAsync(string key, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _putAttempts);
+        if (BeforePut is { } hook)
+        {
+            await hook(key, cancellationToken);
+        }
+        await Inner.PutAsync(key, body, cancellationToken);
+        Puts.Enqueue((key, body.ToArray()));
+    }
+
+    public async Task<IReadOnlyList<StoredObject>> ListAsync(string prefix, int limit, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _listCalls);
+        IReadOnlyList<StoredObject> listed = await Inner.ListAsync(prefix, limit, cancellationToken);
+        return AfterList is { } rewrite ? rewrite(listed) : listed;
+    }
+
+    public async Task<byte[]?> GetAsync(string key, int maxBytes, CancellationToken cancellationToken)
+    {
+        Gets.AddOrUpdate(key, 1, (_, n) => n + 1);
+        if (BeforeGet is { } hook)
+        {
+            await hook(key, cancellationToken);
+        }
+        return await Inner.GetAsync(key, maxBytes, cancellationToken);
+    }
+
+    public async Task DeleteAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _deleteCalls);
+        if (BeforeDelete is { } hook)
+        {
+            await hook(keys, cancellationToken);
+        }
+        await Inner.DeleteAsync(keys, cancellationToken);
+    }
+}
