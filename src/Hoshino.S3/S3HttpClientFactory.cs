@@ -1,0 +1,51 @@
+using Amazon.Runtime;
+
+namespace Hoshino.S3;
+
+/// <summary>
+/// The HttpClient behind each SDK client: our own pool settings, and no <c>Expect: 100-continue</c>.
+/// </summary>
+/// <remarks>
+/// The SDK marks every PutObject <c>Expect: 100-continue</c>. When the server answers such a PUT
+/// with an error straight away (bad signature, missing bucket), .NET still sends bodies of up to
+/// 1 KiB and keeps the connection; Ceph RGW does not expect that body and parses it as the start of
+/// the next request ("xPUT /bucket/key" → 405), so one failed PUT poisons the next request on that
+/// connection, and a PUT that fails that way poisons the one after it. Without the header RGW
+/// discards the unread body correctly. The header buys nothing for bundles this small and costs a
+/// round trip per PUT where the server honours it.
+/// </remarks>
+internal sealed class S3HttpClientFactory(S3StoreOptions options) : HttpClientFactory
+{
+    public override HttpClient CreateHttpClient(IClientConfig clientConfig)
+    {
+        var sockets = new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = options.MaxConnectionsPerServer,
+            ConnectTimeout = options.ConnectTimeout,
+            // Retire idle connections before servers do (AWS S3 closes them after ~20 s), so reuse
+            // rarely meets a connection the server has already reset.
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(15),
+            // Re-resolve DNS now and then: S3 endpoints rotate addresses and spread load that way.
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            AllowAutoRedirect = false,
+            UseCookies = false,
+        };
+        return new HttpClient(new NoExpectContinueHandler(sockets)) { Timeout = options.RequestTimeout };
+    }
+
+    /// <summary>Cache per SDK client (null key), so the pool is disposed with its store.</summary>
+    public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => true;
+
+    public override bool DisposeHttpClientsAfterUse(IClientConfig clientConfig) => false;
+
+    public override string? GetConfigUniqueString(IClientConfig clientConfig) => null;
+
+    private sealed class NoExpectContinueHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            request.Headers.ExpectContinue = false;
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
+}

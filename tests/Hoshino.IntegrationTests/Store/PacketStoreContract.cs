@@ -1,0 +1,242 @@
+using System.Text;
+using Hoshino.Store;
+
+namespace Hoshino.IntegrationTests.Store;
+
+/// <summary>
+/// Behaviour every <see cref="IPacketStore"/> must have. Subclass once per implementation; each
+/// test gets a fresh, empty store from <see cref="CreateStoreAsync"/>. Depends only on Hoshino.Core
+/// and xunit so other test projects can link this file.
+/// </summary>
+public abstract class PacketStoreContract
+{
+    // Real key layout: {dest}/{src}/{ULID}, addresses in RFC 5952 text (colons and all).
+    protected const string Dest = "fd5e:59b8:f71d:9a3e:c05f:7f48:de53:428f";
+    protected const string Src = "fd5e:59b8:f71d:9a3e::1";
+    protected const int MaxBytes = 1 << 20;
+
+    /// <summary>A new store with nothing in it (e.g. a fresh key prefix or directory).</summary>
+    protected abstract Task<IPacketStore> CreateStoreAsync(CancellationToken cancellationToken);
+
+    protected static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    protected static string Inbox(string node) => node + "/";
+
+    protected static string KeyFor(string dest, string src, DateTimeOffset time) =>
+        $"{dest}/{src}/{Ulid.NewUlid(time)}";
+
+    protected static string KeyFor(string dest = Dest, string src = Src) => KeyFor(dest, src, DateTimeOffset.UtcNow);
+
+    protected static byte[] Body(string text) => Encoding.UTF8.GetBytes(text);
+
+    [Fact]
+    public async Task PutListGetDelete_OneObject_RoundTrips()
+    {
+        IPacketStore store = await CreateStoreAsync(Ct);
+        string key = KeyFor();
+        byte[] body = Body("one packet");
+
+        await store.PutAsync(key, body, Ct);
+        IReadOnlyList<StoredObject> listed = await store.ListAsync(Inbox(Dest), 100, Ct);
+        byte[]? read = await store.GetAsync(key, MaxBytes, Ct);
+        await store.DeleteAsync([key], Ct);
+        IReadOnlyList<StoredObject> after = await store.ListAsync(Inbox(Dest), 100, Ct);
+
+        Assert.Equal([new StoredObject(key, body.Length)], listed);
+        Assert.Equal(body, read);
+        Assert.Empty(after);
+        Assert.Null(await store.GetAsync(key, MaxBytes, Ct));
+    }
+
+    [Fact]
+    public async Task Probe_ExistingStore_Succeeds()
+    {
+        IPacketStore store = await CreateStoreAsync(Ct);
+
+        await store.ProbeAsync(Inbox(Dest), Ct);
+
+        Assert.False(string.IsNullOrWhiteSpace(store.Description));
+    }
+
+    [Fact]
+    public async Task List_EmptyInbox_ReturnsEmptyList()
+    {
+        IPacketStore store = await CreateStoreAsync(Ct);
+
+        IReadOnlyList<StoredObject> listed = await store.ListAsync(Inbox(Dest), 100, Ct);
+
+        Assert.NotNull(listed);
+        Assert.Empty(listed);
+    }
+
+    [Fact]
+    public async Task List_KeysPutInShuffledOrder_ReturnsOrdinalKeyOrder()
+    {
+        IPacketStore store = await CreateStoreAsync(Ct);
+        DateTimeOffset start = DateTimeOffset.UtcNow;
+        string[] sources = ["fd5e:59b8:f71d:9a3e::2", "fd5e:59b8:f71d:9a3e::10", "fd5e:59b8:f71d:9a3e:1::"];
+        List<string> keys = [.. from i in Enumerable.Range(0, 12)
+                                select KeyFor(Dest, sources[i % sources.Length], start.AddMilliseconds(i))];
+        foreach (string key in keys.OrderBy(_ => Random.Shared.Next()))
+        {
+            await store.PutAsync(key, Body(key), Ct);
+        }
+
+        IReadOnlyList<StoredObject> listed = await store.ListAsync(Inbox(Dest), 100, Ct);
+
+        Assert.Equal(keys.Order(StringComparer.Ordinal), listed.Select(o => o.Key));
+    }
+
+    [Fact]
+    public async Task List_InboxOfAddressThatPrefixesAnother_NeverReturnsTheOtherInbox()
+    {
+        IPacketStore store = await CreateStoreAsync(Ct);
+        string mine = KeyFor("fd00::1", Src), theirs = KeyFor("fd00::10", Src), longer = KeyFor("fd00::1:0", Src);
+        await store.PutAsync(mine, Body("mine"), Ct);
+        await store.PutAsync(theirs, Body("theirs"), Ct);
+        await store.PutAsync(longer, Body("longer"), Ct);
+
+        IReadOnlyList<StoredObject> listed = await store.ListAsync(Inbox("fd00::1"), 100, Ct);
+
+        Assert.Equal([mine], listed.Select(o => o.Key));
+        Assert.Equal([theirs], (await store.ListAsync(Inbox("fd00::10"), 100, Ct)).Select(o => o.Key));
+    }
+
+    [Fact]
+    public async Task List_PutsFinishedOutOfOrder_ListsAndDeliversAll()
+    {
+        IPacketStore store = await CreateStoreAsync(Ct);
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        string earlier = KeyFor(Dest, Src, now.AddSeconds(-5));
+        string later = KeyFor(Dest, Src, now);
+        string otherSender = KeyFor(Dest, "fd5e:59b8:f71d:9a3e::2", now.AddSeconds(-10));
+
+        await store.PutAsync(later, Body("b"), Ct);          // the newer key lands first,
+        IReadOnlyList<StoredObject> first = await store.ListAsync(Inbox(Dest), 100, Ct);
+        await store.PutAsync(earlier, Body("a"), Ct);        // then one that sorts before it,
+        await store.PutAsync(otherSender, Body("c"), Ct);    // and one from a sender with a slow clock
+        IReadOnlyList<StoredObject> second = await store.ListAsync(Inbox(Dest), 100, Ct);
+
+        Assert.Equal([later], first.Select(o => o.Key));
+        Assert.Equal(new[] { earlier, later, otherSender }.Order(StringComparer.Ordinal), second.Select(o => o.Key));
+        foreach ((string key, string text) in new[] { (earlier, "a"), (later, "b"), (otherSender, "c") })
+        {
+            Assert.Equal(Body(text), await store.GetAsync(key, MaxBytes, Ct));
+        }
+    }
+
+    [Fact]
+    public async Task List_Limit_ReturnsOnlyTheFirstKeysInOrder()
+    {
+        IPacketStore store = await CreateStoreAsync(Ct);
+        DateTimeOffset start = DateTimeOffset.UtcNow;
+        List<string> keys = [.. Enumerable.Range(0, 25).Select(i => KeyFor(Dest, Src, start.AddMilliseconds(i)))];
+        await Task.WhenAll(keys.Select(k => store.PutAsync(k, Body(k), Ct)));
+
+        IReadOnlyList<StoredObject> listed = await store.ListAsync(Inbox(Dest), 10, Ct);
+
+        Assert.Equal(keys.Order(StringComparer.Ordinal).Take(10), listed.Select(o => o.Key));
+    }
+
+    [Fact]
+    public async Task ListAndDelete_MoreThanOneThousandObjects_FollowsPagesAndBatches()
+    {
+        IPacketStore store = await CreateStoreAsync(Ct);
+        DateTimeOffset start = DateTimeOffset.UtcNow;
+        List<string> keys = [.. Enumerable.Range(0, 1005).Select(i => KeyFor(Dest, Src, start.AddMilliseconds(i)))];
+        await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = Ct },
+            async (key, ct) => await store.PutAsync(key, Body("x"), ct));
+
+        IReadOnlyList<StoredObject> all = await store.ListAsync(Inbox(Dest), 5000, Ct);
+        IReadOnlyList<StoredObject> limited = await store.ListAsync(Inbox(Dest), 1002, Ct);
+        await store.DeleteAsync([.. all.Select(o => o.Key)], Ct);
+
+        Assert.Equal(keys.Order(StringComparer.Ordinal), all.Select(o => o.Key));
+        Assert.Equal(keys.Order(StringComparer.Ordinal).Take(1002), limited.Select(o => o.Key));
+        Assert.Empty(await store.ListAsync(Inbox(Dest), 5000, Ct));
+    }
+
+    [Fact]
+    public async Task Put_ConcurrentWriters_AllListed()
+    {
+        IPacketStore store = await CreateStoreAsync(Ct);
+        const int Writers = 4, PutsEach = 50;
+        string[] sources = [.. Enumerable.Range(1, Writers).Select(i => $"fd5e:59b8:f71d:9a3e::{i:x}")];
+
+        string[][] written = await Task.WhenAll(sources.Select(src => Task.Run(async () =>
+        {
+            var mine = new string[PutsEach];
+            for (int i = 0; i < PutsEach; i++)
+            {
+                mine[i] = KeyFor(Dest, src);
+                await store.PutAsync(mine[i], Body($"{src} #{i}"), Ct);
+            }
+            return mine;
+        }, Ct)));
+        IReadOnlyList<StoredObject> listed = await store.ListAsync(Inbox(Dest), 1000, Ct);
+
+        Assert.Equal(written.SelectMany(w => w).Order(StringComparer.Ordinal), listed.Select(o => o.Key));
+    }
+
+    [Fact]
+    public async Task Put_BodyIsSliceOfLargerBuffer_StoresExactlyTheSlice()
+    {
+        IPacketStore store = await CreateStoreAsync(Ct);
+        byte[] buffer = Body("0123456789");
+        string key = KeyFor();
+
+        await store.PutAsync(key, buffer.AsMemory(3, 4), Ct);
+
+        Assert.Equal(Body("3456"), await store.GetAsync(key, MaxBytes, Ct));
+        Assert.Equal(4, Assert.Single(await store.ListAsync(Inbox(Dest), 10, Ct)).Size);
+    }
+
+    [Fact]
+    public async Task Put_BinaryBody_ReadBackByteForByte()
+    {
+        IPacketStore store = await CreateStoreAsync(Ct);
+        byte[] body = new byte[64 * 1024];
+        Random.Shared.NextBytes(body);
+        string key = KeyFor();
+
+        await store.PutAsync(key, body, Ct);
+
+        Assert.Equal(body, await store.GetAsync(key, body.Length, Ct));
+    }
+
+    [Fact]
+    public async Task Delete_MissingKeys_Succeeds()
+    {
+        IPacketStore store = await CreateStoreAsync(Ct);
+        string present = KeyFor();
+        await store.PutAsync(present, Body("x"), Ct);
+
+        await store.DeleteAsync([KeyFor(), present, KeyFor(Dest, "fd5e:59b8:f71d:9a3e::77")], Ct);
+        await store.DeleteAsync([present], Ct); // already gone
+        await store.DeleteAsync([], Ct);
+
+        Assert.Empty(await store.ListAsync(Inbox(Dest), 10, Ct));
+    }
+
+    [Fact]
+    public async Task Get_MissingKey_ReturnsNull()
+    {
+        IPacketStore store = await CreateStoreAsync(Ct);
+
+        Assert.Null(await store.GetAsync(KeyFor(), MaxBytes, Ct));
+    }
+
+    [Fact]
+    public async Task Get_ObjectLargerThanMaxBytes_ThrowsTooLarge()
+    {
+        IPacketStore store = await CreateStoreAsync(Ct);
+        string key = KeyFor();
+        await store.PutAsync(key, new byte[1000], Ct);
+
+        var ex = await Assert.ThrowsAsync<PacketStoreException>(() => store.GetAsync(key, 999, Ct));
+
+        Assert.Equal(StoreErrorKind.TooLarge, ex.Kind);
+        Assert.Contains(key, ex.Message, StringComparison.Ordinal);
+        Assert.Equal(1000, (await store.GetAsync(key, 1000, Ct))?.Length); // exactly at the bound is fine
+    }
+}
