@@ -24,6 +24,10 @@ if [ "$unit_only" = 0 ]; then
   scripts/install-deps.sh
 fi
 dotnet build Hoshino.slnx -c Release --nologo -v quiet -clp:ErrorsOnly
+if [ "$unit_only" = 0 ]; then
+  # The shipped form: one NativeAOT binary (a test runs it with no .NET present).
+  dotnet publish src/Hoshino -c Release -r linux-x64 -o artifacts/publish --nologo -v quiet -clp:ErrorsOnly
+fi
 
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
