@@ -81,7 +81,9 @@ internal static partial class NodeHost
             }
             Log.Ready(logger, settings.Interface, self.ToString(), settings.Mtu, store.Description,
                 settings.MetricsListen.Count == 0 ? "off" : string.Join(", ", settings.MetricsListen.Select(e => $"http://{e}/metrics")));
+            SystemdNotify.Send($"READY=1\nSTATUS=node {self} up on {settings.Interface}\nMAINPID={Environment.ProcessId}");
             await app.WaitForShutdownAsync();
+            SystemdNotify.Send("STOPPING=1\nSTATUS=flushing queued packets and removing the interface");
             Log.Stopping(logger, settings.Interface);
             await app.StopAsync();
             return Environment.ExitCode;
