@@ -168,7 +168,18 @@ public sealed class S3PacketStore : IPacketStore, IDisposable
             // Quiet: the response lists only failures, not every deleted key.
             var request = new DeleteObjectsRequest { BucketName = _bucket, Objects = objects, Quiet = true };
             DeleteObjectsResponse response = await RunAsync("DELETE", count == 1 ? first : $"{first} (+{count - 1} more)",
-                (client, ct) => client.DeleteObjectsAsync(request, ct), cancellationToken);
+                async (client, ct) =>
+                {
+                    try
+                    {
+                        return await client.DeleteObjectsAsync(request, ct);
+                    }
+                    catch (DeleteObjectsException ex) when (ex.Response is not null)
+                    {
+                        // The SDK throws when any key failed; classify from the per-key errors below.
+                        return ex.Response;
+                    }
+                }, cancellationToken);
             ThrowOnDeleteErrors(response.DeleteErrors);
         }
     }
