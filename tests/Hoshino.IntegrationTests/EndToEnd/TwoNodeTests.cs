@@ -124,7 +124,9 @@ public sealed class TwoNodeTests(StoreNetwork network) : IAsyncLifetime
         string garbageKey = new ObjectKey(b, a, ids.Next()).ToString();
         string badKey = $"{b}/not-an-address/{ids.Next()}";
         await _pair.Store.PutAsync(spoofKey, Bundle(spoofed), Ct);
-        await _pair.Store.PutAsync(garbageKey, RandomNumberGenerator.GetBytes(1000), Ct);
+        byte[] garbage = RandomNumberGenerator.GetBytes(1000);
+        garbage[0] = 0x00; // neither "HSN" nor an IPv6 first nibble: always "malformed", never "not_ipv6"
+        await _pair.Store.PutAsync(garbageKey, garbage, Ct);
         await _pair.Store.PutAsync(badKey, Bundle(EchoRequest(a, b)), Ct);
 
         string page = "";
