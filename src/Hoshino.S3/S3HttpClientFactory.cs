@@ -30,6 +30,10 @@ internal sealed class S3HttpClientFactory(S3StoreOptions options) : HttpClientFa
             AllowAutoRedirect = false,
             UseCookies = false,
         };
+        if (options.Connect is { } connect)
+        {
+            sockets.ConnectCallback = (context, ct) => connect(context.DnsEndPoint, ct);
+        }
         return new HttpClient(new NoExpectContinueHandler(sockets)) { Timeout = options.RequestTimeout };
     }
 

@@ -46,6 +46,12 @@ public sealed record S3StoreOptions
     /// </summary>
     public int MaxConnectionsPerServer { get; init; } = 64;
 
+    /// <summary>
+    /// Opens the TCP connections to the store, instead of the default (a socket in this process's
+    /// network namespace). Used to reach the store from another namespace (<c>--store-netns</c>).
+    /// </summary>
+    public Func<System.Net.DnsEndPoint, CancellationToken, ValueTask<Stream>>? Connect { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {

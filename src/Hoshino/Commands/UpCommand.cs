@@ -22,6 +22,8 @@ internal static class UpCommand
     private static readonly Option<string?> S3Endpoint = NodeOptions.Create("--s3-endpoint",
         "S3-compatible endpoint URL; else AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS", null, "URL");
     private static readonly Option<string?> S3Region = NodeOptions.Create("--s3-region", "S3 region; else AWS_REGION, else us-east-1", null, "REGION");
+    private static readonly Option<string?> StoreNetns = NodeOptions.Create("--store-netns",
+        "Reach the store from this network namespace (/var/run/netns/NAME or /proc/PID/ns/net); the tunnel stays in the node's own", null, "PATH");
     private static readonly Option<string?> MetricsListen = NodeOptions.Create("--metrics-listen",
         $"Where to serve /metrics: comma-separated ADDR:PORT, or none (default: [::1]:{MetricsPort} and the node's address port {MetricsPort})", null, "ADDR");
     private static readonly Option<string?> PollMin = NodeOptions.Create("--poll-min", "Fastest inbox polling interval (e.g. 500us, 10ms, 2s)", "1ms", "DURATION");
@@ -33,7 +35,7 @@ internal static class UpCommand
     {
         var command = new Command("up", "Run a node in the foreground (systemd: Type=notify)")
         {
-            Interface, NodeOptions.Prefix, NodeOptions.MachineIdFile, NodeOptions.Address, Mtu, Store, S3Endpoint, S3Region,
+            Interface, NodeOptions.Prefix, NodeOptions.MachineIdFile, NodeOptions.Address, Mtu, Store, S3Endpoint, S3Region, StoreNetns,
             MetricsListen, PollMin, PollMax, MaxPacketAge, LogLevelOption,
         };
         command.SetAction(async (parse, _) => await NodeHost.RunAsync(Bind(parse)));
@@ -66,42 +68,28 @@ internal static class UpCommand
             throw new FatalException($"--poll-max ({Durations.Format(ingress.PollMax)}) must not be shorter than --poll-min ({Durations.Format(ingress.PollMin)})", ExitCodes.Usage);
         }
 
+        var store = StoreUri.Parse(parse.GetValue(Store));
+        string? storeNetns = parse.GetValue(StoreNetns) is { Length: > 0 } netns ? netns : null;
+        if (storeNetns is not null && !store.IsS3)
+        {
+            throw new FatalException("--store-netns applies to s3:// stores (a dir: store is reached through the filesystem)", ExitCodes.Usage);
+        }
+
         return new NodeSettings
         {
             Interface = name,
             Network = network,
             Address = address,
             Mtu = mtu,
-            Store = StoreUri.Parse(parse.GetValue(Store)),
-            S3Endpoint = ParseEndpoint(FirstSet(parse.GetValue(S3Endpoint), "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")),
-            S3Region = FirstSet(parse.GetValue(S3Region), "AWS_REGION", "AWS_DEFAULT_REGION") ?? "us-east-1",
+            Store = store,
+            S3Endpoint = StoreEnvironment.Endpoint(parse.GetValue(S3Endpoint)),
+            S3Region = StoreEnvironment.Region(parse.GetValue(S3Region)),
+            StoreNetns = storeNetns,
             MetricsListen = ParseListen(parse.GetValue(MetricsListen), address),
             Ingress = ingress,
             Egress = new EgressOptions(),
             LogLevel = ParseLogLevel(parse.GetValue(LogLevelOption)!),
         };
-    }
-
-    private static string? FirstSet(string? value, params string[] variables)
-    {
-        if (value is { Length: > 0 })
-        {
-            return value;
-        }
-        return variables.Select(Environment.GetEnvironmentVariable).FirstOrDefault(v => v is { Length: > 0 });
-    }
-
-    private static string? ParseEndpoint(string? text)
-    {
-        if (text is null)
-        {
-            return null;
-        }
-        if (!Uri.TryCreate(text, UriKind.Absolute, out Uri? uri) || uri.Scheme is not ("http" or "https"))
-        {
-            throw new FatalException($"bad S3 endpoint '{text}': expected an http:// or https:// URL", ExitCodes.Usage);
-        }
-        return text;
     }
 
     internal static IReadOnlyList<IPEndPoint> ParseListen(string? text, IPAddress self)

@@ -91,6 +91,23 @@ internal static class DemoCommand
         string bucket = Path.Combine(work, "bucket");
         Directory.CreateDirectory(bucket);
         string storeArg = storeUri is null ? $"dir:{bucket}" : $"s3://{storeUri.Location}/{storeUri.KeyPrefix}demo-{id}/";
+        if (storeUri is not null)
+        {
+            // Packets sent to a node after it stopped (a last TCP FIN) stay in its inbox; remove
+            // everything under the demo's own key prefix at the end.
+            string keyPrefix = $"{storeUri.KeyPrefix}demo-{id}/";
+            Store.IPacketStore store = Hosting.StoreFactory.Create(storeUri with { KeyPrefix = keyPrefix }, StoreEnvironment.Endpoint(endpoint), StoreEnvironment.Region(region));
+            cleanup.Push(async () =>
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                IReadOnlyList<Store.StoredObject> left;
+                while ((left = await store.ListAsync("", 1000, timeout.Token)).Count > 0)
+                {
+                    await store.DeleteAsync([.. left.Select(o => o.Key)], timeout.Token);
+                }
+                (store as IDisposable)?.Dispose();
+            });
+        }
 
         IPNetwork network = NodeAddress.ParsePrefix(NodeAddress.DefaultPrefix);
         var nodes = new List<DemoNode>();
@@ -197,6 +214,7 @@ internal static class DemoCommand
         output.WriteLine();
 
         string aPage = await http.GetStringAsync("http://[::1]:8081/metrics", cancellationToken);
+        http.Dispose(); // close the connections before the nodes go
         PrintSummary(output, rtts, pings, aPage, bPage, storeUri is null);
 
         int?[] exits = [await a.StopAsync(TimeSpan.FromSeconds(10)), await b.StopAsync(TimeSpan.FromSeconds(10))];

@@ -43,7 +43,7 @@ internal static partial class NodeHost
         TimeProvider time = TimeProvider.System;
         using var metrics = new HoshinoMetrics(time, Version);
         var store = new InstrumentedPacketStore(
-            StoreFactory.Create(settings.Store, settings.S3Endpoint, settings.S3Region), metrics);
+            StoreFactory.Create(settings.Store, settings.S3Endpoint, settings.S3Region, settings.StoreNetns), metrics);
         var self = settings.Address;
         string inbox = ObjectKey.InboxOf(Packets.Address16.From(self));
 

@@ -12,6 +12,8 @@ internal sealed record NodeSettings
     public required Commands.StoreUri Store { get; init; }
     public string? S3Endpoint { get; init; }
     public required string S3Region { get; init; }
+    /// <summary>Network namespace to reach the store from; null for the node's own.</summary>
+    public string? StoreNetns { get; init; }
     /// <summary>Metrics listeners; empty when disabled.</summary>
     public required IReadOnlyList<IPEndPoint> MetricsListen { get; init; }
     public required Ingress.IngressOptions Ingress { get; init; }

@@ -7,7 +7,7 @@ namespace Hoshino.Cli.Hosting;
 /// <summary>Builds the store named by <c>--store</c>.</summary>
 internal static class StoreFactory
 {
-    public static IPacketStore Create(StoreUri store, string? endpoint, string region) =>
+    public static IPacketStore Create(StoreUri store, string? endpoint, string region, string? storeNetns = null) =>
         store.IsS3
             ? S3PacketStore.Create(new S3StoreOptions
             {
@@ -15,6 +15,7 @@ internal static class StoreFactory
                 KeyPrefix = store.KeyPrefix,
                 ServiceUrl = endpoint,
                 Region = region,
+                Connect = storeNetns is null ? null : new Linux.NetworkNamespaceConnector(storeNetns).ConnectAsync,
             })
             : new DirectoryPacketStore(store.Location);
 

@@ -31,3 +31,28 @@ public sealed partial class DemoTests
     [GeneratedRegex(@"Hoshino demo ([0-9a-f]{4}):")]
     private static partial Regex DemoId();
 }
+
+/// <summary>The same demo on a real S3 bucket (Ceph RGW), the nodes reaching it from the demo's namespace.</summary>
+[Trait("Category", "EndToEnd")]
+public sealed class DemoOnS3Tests(StoreNetwork network)
+{
+    [Fact]
+    public async Task Demo_S3Store_PingsThroughTheBucketAndLeavesItEmpty()
+    {
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        await network.EnsureStartedAsync(ct);
+        string prefix = $"demo-{Guid.NewGuid():n}";
+
+        (int code, string output) = await HoshinoProcess.RunAsync(
+            ["demo", "--pings", "3", "--store", $"s3://{network.Bucket}/{prefix}", "--s3-endpoint", network.Endpoint.ToString()],
+            environment: new Dictionary<string, string> { ["AWS_ACCESS_KEY_ID"] = network.AccessKey, ["AWS_SECRET_ACCESS_KEY"] = network.SecretKey },
+            timeout: TimeSpan.FromSeconds(120));
+
+        Assert.True(code == 0, output);
+        Assert.Contains($"bucket   s3://{network.Bucket}/{prefix}/demo-", output, StringComparison.Ordinal);
+        Assert.Contains("seq=3", output, StringComparison.Ordinal);
+        Assert.Contains("The tunnel works", output, StringComparison.Ordinal);
+        using var store = (Hoshino.S3.S3PacketStore)network.CreateStore(prefix + "/");
+        Assert.Empty(await store.ListAsync("", 1000, ct));
+    }
+}
