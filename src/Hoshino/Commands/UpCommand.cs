@@ -24,6 +24,8 @@ internal static class UpCommand
     private static readonly Option<string?> S3Region = NodeOptions.Create("--s3-region", "S3 region; else AWS_REGION, else us-east-1", null, "REGION");
     private static readonly Option<string?> StoreNetns = NodeOptions.Create("--store-netns",
         "Reach the store from this network namespace (/var/run/netns/NAME or /proc/PID/ns/net); the tunnel stays in the node's own", null, "PATH");
+    private static readonly Option<string?> StoreWait = NodeOptions.Create("--store-wait",
+        "How long start-up retries a store it cannot reach: forever, a duration, or 0 to exit at once (exit 69)", "forever", "DURATION");
     private static readonly Option<string?> MetricsListen = NodeOptions.Create("--metrics-listen",
         $"Where to serve /metrics: comma-separated ADDR:PORT, or none (default: [::1]:{MetricsPort} and the node's address port {MetricsPort})", null, "ADDR");
     private static readonly Option<string?> PollMin = NodeOptions.Create("--poll-min", "Fastest inbox polling interval (e.g. 500us, 10ms, 2s)", "1ms", "DURATION");
@@ -35,7 +37,7 @@ internal static class UpCommand
     {
         var command = new Command("up", "Run a node in the foreground (systemd: Type=notify)")
         {
-            Interface, NodeOptions.Prefix, NodeOptions.MachineIdFile, NodeOptions.Address, Mtu, Store, S3Endpoint, S3Region, StoreNetns,
+            Interface, NodeOptions.Prefix, NodeOptions.MachineIdFile, NodeOptions.Address, Mtu, Store, S3Endpoint, S3Region, StoreNetns, StoreWait,
             MetricsListen, PollMin, PollMax, MaxPacketAge, LogLevelOption,
         };
         command.SetAction(async (parse, _) => await NodeHost.RunAsync(Bind(parse)));
@@ -85,6 +87,13 @@ internal static class UpCommand
             S3Endpoint = StoreEnvironment.Endpoint(parse.GetValue(S3Endpoint)),
             S3Region = StoreEnvironment.Region(parse.GetValue(S3Region)),
             StoreNetns = storeNetns,
+            StoreWait = parse.GetValue(StoreWait) switch
+            {
+                "forever" => null,
+                "0" => TimeSpan.Zero,
+                string text => Durations.Parse(text, "--store-wait"),
+                null => null,
+            },
             MetricsListen = ParseListen(parse.GetValue(MetricsListen), address),
             Ingress = ingress,
             Egress = new EgressOptions(),

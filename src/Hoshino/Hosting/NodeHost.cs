@@ -1,5 +1,6 @@
 using System.Net;
 using System.Reflection;
+using System.Runtime.InteropServices;
 using Hoshino.Diagnostics;
 using Hoshino.Egress;
 using Hoshino.Ingress;
@@ -47,8 +48,25 @@ internal static partial class NodeHost
         var self = settings.Address;
         string inbox = ObjectKey.InboxOf(Packets.Address16.From(self));
 
-        using var startupCancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await StoreFactory.ProbeAsync(store, inbox, startupCancel.Token);
+        // Until the host runs, SIGTERM/SIGINT end the start-up wait (the host handles them afterwards).
+        using (var startup = new CancellationTokenSource())
+        using (PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; startup.Cancel(); }))
+        using (PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; startup.Cancel(); }))
+        {
+            try
+            {
+                await StoreFactory.ProbeAsync(store, inbox, settings.StoreWait, message =>
+                {
+                    Console.Error.WriteLine($"hoshino: {message}");
+                    SystemdNotify.Send($"STATUS=waiting for the store: {message}");
+                }, time, startup.Token);
+            }
+            catch (OperationCanceledException) when (startup.IsCancellationRequested)
+            {
+                Console.Error.WriteLine("hoshino: stopped while waiting for the store");
+                return ExitCodes.Success;
+            }
+        }
 
         using LinuxTunDevice tun = LinuxTunDevice.Open(settings.Interface, settings.Mtu);
         using var link = new LinkConfigurator();

@@ -14,6 +14,8 @@ internal sealed record NodeSettings
     public required string S3Region { get; init; }
     /// <summary>Network namespace to reach the store from; null for the node's own.</summary>
     public string? StoreNetns { get; init; }
+    /// <summary>How long start-up waits for an unreachable store; null for ever.</summary>
+    public TimeSpan? StoreWait { get; init; }
     /// <summary>Metrics listeners; empty when disabled.</summary>
     public required IReadOnlyList<IPEndPoint> MetricsListen { get; init; }
     public required Ingress.IngressOptions Ingress { get; init; }

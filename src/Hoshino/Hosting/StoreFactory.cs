@@ -20,25 +20,49 @@ internal static class StoreFactory
             : new DirectoryPacketStore(store.Location);
 
     /// <summary>
-    /// Checks at start-up that the store is there and these credentials may use it, and turns a
-    /// failure into one line for the operator.
+    /// Checks at start-up that the store is there and these credentials may use it. A store that
+    /// cannot be reached is retried with backoff (1 s doubling to 30 s) for up to
+    /// <paramref name="wait"/> (null: for ever), telling the operator and the service manager each
+    /// time; a missing bucket or bad credentials will not fix themselves and fail at once. Every
+    /// failure becomes one line for the operator.
     /// </summary>
-    public static async Task ProbeAsync(IPacketStore store, string inbox, CancellationToken cancellationToken)
+    public static async Task ProbeAsync(IPacketStore store, string inbox, TimeSpan? wait, Action<string> waiting,
+        TimeProvider time, CancellationToken cancellationToken)
     {
-        try
+        long started = time.GetTimestamp();
+        TimeSpan delay = TimeSpan.FromSeconds(1);
+        for (int attempt = 1; ; attempt++)
         {
-            await store.ProbeAsync(inbox, cancellationToken);
-        }
-        catch (PacketStoreException ex)
-        {
-            (string hint, int code) = ex.Kind switch
+            try
             {
-                StoreErrorKind.NoSuchBucket => ("create it, or check --store", ExitCodes.Config),
-                StoreErrorKind.InvalidCredentials => ("check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or the instance role", ExitCodes.NoPermission),
-                StoreErrorKind.AccessDenied => ("the node's policy must allow s3:ListBucket on its inbox prefix; see deploy/terraform", ExitCodes.NoPermission),
-                _ => ("check --s3-endpoint, the network path to it, and the region", ExitCodes.Unavailable),
-            };
-            throw new FatalException($"checking store {store.Description}: {ex.Message} ({hint})", code, ex);
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(TimeSpan.FromSeconds(30));
+                await store.ProbeAsync(inbox, timeout.Token);
+                return;
+            }
+            catch (PacketStoreException ex) when (ex.Kind == StoreErrorKind.Transient
+                && (wait is null || time.GetElapsedTime(started) + delay <= wait))
+            {
+                waiting($"store {store.Description} is unreachable (attempt {attempt}): {ex.Message}; retrying in {delay.TotalSeconds:0} s (--store-wait 0 to fail instead)");
+                await Task.Delay(delay, time, cancellationToken);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+            }
+            catch (PacketStoreException ex)
+            {
+                throw Explain(store, ex);
+            }
         }
+    }
+
+    private static FatalException Explain(IPacketStore store, PacketStoreException ex)
+    {
+        (string hint, int code) = ex.Kind switch
+        {
+            StoreErrorKind.NoSuchBucket => ("create it, or check --store", ExitCodes.Config),
+            StoreErrorKind.InvalidCredentials => ("check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE or the instance role", ExitCodes.NoPermission),
+            StoreErrorKind.AccessDenied => ("the node's policy must allow s3:ListBucket on its inbox prefix; see deploy/terraform", ExitCodes.NoPermission),
+            _ => ("check --s3-endpoint, the network path to it, and the region", ExitCodes.Unavailable),
+        };
+        return new FatalException($"checking store {store.Description}: {ex.Message} ({hint})", code, ex);
     }
 }
