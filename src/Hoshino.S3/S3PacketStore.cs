@@ -56,14 +56,21 @@ public sealed class S3PacketStore : IPacketStore, IDisposable
     }
 
     /// <inheritdoc/>
-    public async Task PutAsync(string key, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    public Task PutAsync(string key, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
+        PutAsync(key, body, ifAbsent: false, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<bool> PutIfAbsentAsync(string key, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
+        PutAsync(key, body, ifAbsent: true, cancellationToken);
+
+    private async Task<bool> PutAsync(string key, ReadOnlyMemory<byte> body, bool ifAbsent, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
         // The SDK wants a Stream; wrap the caller's array without copying when there is one.
         ArraySegment<byte> segment = MemoryMarshal.TryGetArray(body, out ArraySegment<byte> array)
             ? array
             : new ArraySegment<byte>(body.ToArray());
-        await RunAsync("PUT", key, async (client, ct) =>
+        return await RunAsync("PUT", key, async (client, ct) =>
         {
             using var stream = new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false);
             var request = new PutObjectRequest
@@ -77,7 +84,19 @@ public sealed class S3PacketStore : IPacketStore, IDisposable
                 UseChunkEncoding = false,
                 ContentType = "application/octet-stream",
             };
-            return await client.PutObjectAsync(request, ct);
+            if (ifAbsent)
+            {
+                request.IfNoneMatch = "*";
+            }
+            try
+            {
+                await client.PutObjectAsync(request, ct);
+                return true;
+            }
+            catch (AmazonS3Exception ex) when (ifAbsent && ex.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict)
+            {
+                return false; // 412: the key exists; 409: a concurrent conditional write won
+            }
         }, cancellationToken);
     }
 

@@ -14,6 +14,9 @@ internal static class EventIds
     public const int StoreUnreachable = 1021;
     public const int MetricsListening = 1030;
     public const int MetricsListenFailed = 1031;
+    public const int LeaseTakenOver = 1040;
+    public const int LeaseConflict = 1041;
+    public const int LeaseRenewFailed = 1042;
 
     // 2xxx egress (TUN → store)
     public const int EgressStarted = 2000;
@@ -34,4 +37,7 @@ internal static class EventIds
     public const int IngressObjectRejected = 3003;
     public const int IngressStoreFailed = 3004;
     public const int IngressTunWriteFailed = 3005;
+    public const int IngressSealedWithoutKey = 3006;
+    public const int IngressAuthFailed = 3007;
+    public const int IngressUnsealed = 3008;
 }

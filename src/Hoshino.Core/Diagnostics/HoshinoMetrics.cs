@@ -48,6 +48,7 @@ public sealed class HoshinoMetrics : IDisposable
     private readonly string _version;
     private readonly Meter _meter;
     private Func<int> _egressQueueDepth = () => 0;
+    private Func<bool> _addressConflict = () => false;
 
     public HoshinoMetrics(TimeProvider time, string version)
     {
@@ -72,6 +73,9 @@ public sealed class HoshinoMetrics : IDisposable
 
     /// <summary>Where the egress queue depth gauge reads from.</summary>
     public void ObserveEgressQueue(Func<int> depth) => _egressQueueDepth = depth;
+
+    /// <summary>Where the address-conflict gauge reads from (another live node claims this address).</summary>
+    public void ObserveAddressConflict(Func<bool> conflict) => _addressConflict = conflict;
 
     public void PacketsMoved(Direction direction, int packets, long bytes)
     {
@@ -212,6 +216,9 @@ public sealed class HoshinoMetrics : IDisposable
         w.Sample("hoshino_egress_queue_depth", "", _egressQueueDepth());
         w.Family("hoshino_heartbeat_interval_seconds", "gauge", "Current interval between polls of the node's inbox.");
         w.Sample("hoshino_heartbeat_interval_seconds", "", HeartbeatInterval.TotalSeconds);
+
+        w.Family("hoshino_address_conflict", "gauge", "1 while another live node holds this node's address lease (a cloned machine-id).");
+        w.Sample("hoshino_address_conflict", "", _addressConflict() ? 1 : 0);
 
         WriteProcessMetrics(w);
         return text.ToString();

@@ -20,6 +20,7 @@ public sealed partial class IngressPump : IDisposable
     private readonly IPacketStore _store;
     private readonly Address16 _self;
     private readonly string _inbox;
+    private readonly string _leaseKey;
     private readonly HoshinoMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -44,6 +45,7 @@ public sealed partial class IngressPump : IDisposable
         _store = store;
         _self = Address16.From(self);
         _inbox = ObjectKey.InboxOf(_self);
+        _leaseKey = Node.AddressLease.KeyOf(_self);
         _metrics = metrics;
         _time = time;
         _logger = logger;
@@ -140,6 +142,10 @@ public sealed partial class IngressPump : IDisposable
         DateTimeOffset now = _time.GetUtcNow();
         foreach (StoredObject item in listing)
         {
+            if (item.Key == _leaseKey)
+            {
+                continue; // the node's own address lease (Node/AddressLease.cs), not a bundle
+            }
             if (_deleting.Contains(item.Key))
             {
                 continue; // handled; its delete is in flight

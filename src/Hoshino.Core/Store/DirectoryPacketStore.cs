@@ -46,7 +46,14 @@ public sealed class DirectoryPacketStore : IPacketStore
         return Task.CompletedTask;
     }
 
-    public async Task PutAsync(string key, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    public async Task PutAsync(string key, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
+        await WriteAsync(key, body, overwrite: true, cancellationToken);
+
+    public Task<bool> PutIfAbsentAsync(string key, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
+        WriteAsync(key, body, overwrite: false, cancellationToken);
+
+    /// <summary>Temp file, then rename into place; without overwrite the rename fails if the key exists (link(2) semantics).</summary>
+    private async Task<bool> WriteAsync(string key, ReadOnlyMemory<byte> body, bool overwrite, CancellationToken cancellationToken)
     {
         string path = PathOf(key);
         string directory = Path.GetDirectoryName(path)!;
@@ -58,7 +65,21 @@ public sealed class DirectoryPacketStore : IPacketStore
             {
                 await file.WriteAsync(body, cancellationToken);
             }
-            File.Move(temp, path, overwrite: true);
+            if (!overwrite && File.Exists(path))
+            {
+                TryDelete(temp);
+                return false;
+            }
+            try
+            {
+                File.Move(temp, path, overwrite);
+            }
+            catch (IOException) when (!overwrite && File.Exists(path))
+            {
+                TryDelete(temp); // lost the race to another writer
+                return false;
+            }
+            return true;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

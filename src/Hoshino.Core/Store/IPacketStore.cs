@@ -20,6 +20,12 @@ public interface IPacketStore
     Task PutAsync(string key, ReadOnlyMemory<byte> body, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Writes the object only if no object has this key yet (S3: <c>If-None-Match: *</c>), atomically:
+    /// of two writers racing for one key, one wins. Returns false when an object was already there.
+    /// </summary>
+    Task<bool> PutIfAbsentAsync(string key, ReadOnlyMemory<byte> body, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Lists every object whose key starts with <paramref name="prefix"/> (which ends in <c>/</c>),
     /// in ordinal key order, following continuation tokens up to <paramref name="limit"/> objects.
     /// </summary>

@@ -18,6 +18,9 @@ public sealed class InstrumentedPacketStore(IPacketStore inner, HoshinoMetrics m
     public Task PutAsync(string key, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
         Time(StoreOperation.Put, () => inner.PutAsync(key, body, cancellationToken));
 
+    public Task<bool> PutIfAbsentAsync(string key, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
+        Time(StoreOperation.Put, () => inner.PutIfAbsentAsync(key, body, cancellationToken));
+
     public Task<IReadOnlyList<StoredObject>> ListAsync(string prefix, int limit, CancellationToken cancellationToken) =>
         Time(StoreOperation.List, () => inner.ListAsync(prefix, limit, cancellationToken));
 

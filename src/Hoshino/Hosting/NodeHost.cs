@@ -6,6 +6,7 @@ using Hoshino.Egress;
 using Hoshino.Ingress;
 using Hoshino.Linux.Netlink;
 using Hoshino.Linux.Tun;
+using Hoshino.Node;
 using Hoshino.Store;
 using Hoshino.Tunnel;
 using Microsoft.AspNetCore.Builder;
@@ -48,6 +49,10 @@ internal static partial class NodeHost
         var self = settings.Address;
         string inbox = ObjectKey.InboxOf(Packets.Address16.From(self));
 
+        using var leaseLogs = LoggerFactory.Create(l => ConfigureLogging(l, settings.LogLevel));
+        var lease = new AddressLease(store, Packets.Address16.From(self), LeaseHolder.Current(), time, leaseLogs.CreateLogger<AddressLease>());
+        metrics.ObserveAddressConflict(() => lease.Conflict);
+
         // Until the host runs, SIGTERM/SIGINT end the start-up wait (the host handles them afterwards).
         using (var startup = new CancellationTokenSource())
         using (PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; startup.Cancel(); }))
@@ -66,6 +71,8 @@ internal static partial class NodeHost
                 Console.Error.WriteLine("hoshino: stopped while waiting for the store");
                 return ExitCodes.Success;
             }
+            // One node per address: refuse to start beside a live clone, before touching the network.
+            await lease.AcquireAsync(startup.Token);
         }
 
         using LinuxTunDevice tun = LinuxTunDevice.Open(settings.Interface, settings.Mtu);
@@ -76,6 +83,7 @@ internal static partial class NodeHost
 
             builder.Services.AddSingleton(time);
             builder.Services.AddSingleton(metrics);
+            builder.Services.AddSingleton(lease);
             builder.Services.AddSingleton<ITunDevice>(tun);
             builder.Services.AddSingleton(sp => new EgressPump(tun, store, self, settings.Network, metrics, new MonotonicUlid(time), time,
                 sp.GetRequiredService<ILogger<EgressPump>>(), settings.Egress));

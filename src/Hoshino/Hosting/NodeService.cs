@@ -9,7 +9,8 @@ namespace Hoshino.Cli.Hosting;
 /// Runs the two loops for the lifetime of the host. If either fails, the host stops and the process
 /// exits non-zero, so systemd's Restart=on-failure sees it (a dead loop must never look healthy).
 /// </summary>
-internal sealed partial class NodeService(EgressPump egress, IngressPump ingress, IHostApplicationLifetime lifetime, ILogger<NodeService> logger)
+internal sealed partial class NodeService(EgressPump egress, IngressPump ingress, Node.AddressLease lease, IHostApplicationLifetime lifetime,
+    ILogger<NodeService> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -17,7 +18,8 @@ internal sealed partial class NodeService(EgressPump egress, IngressPump ingress
         egress.PacketQueued = ingress.Poke;
         Task egressRun = Guard("egress", egress.RunAsync(stoppingToken), stoppingToken);
         Task ingressRun = Guard("ingress", ingress.RunAsync(stoppingToken), stoppingToken);
-        await Task.WhenAll(egressRun, ingressRun);
+        Task leaseRun = Guard("lease", lease.RunAsync(stoppingToken), stoppingToken);
+        await Task.WhenAll(egressRun, ingressRun, leaseRun);
     }
 
     private async Task Guard(string name, Task loop, CancellationToken stoppingToken)

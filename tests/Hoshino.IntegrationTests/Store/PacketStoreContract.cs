@@ -30,6 +30,33 @@ public abstract class PacketStoreContract
     protected static byte[] Body(string text) => Encoding.UTF8.GetBytes(text);
 
     [Fact]
+    public async Task PutIfAbsent_NewKeyThenExisting_WritesOnceAndKeepsTheFirstBody()
+    {
+        IPacketStore store = await CreateStoreAsync(Ct);
+        string key = $"{Dest}/{Dest}/lease";
+
+        bool first = await store.PutIfAbsentAsync(key, Body("first"), Ct);
+        bool second = await store.PutIfAbsentAsync(key, Body("second"), Ct);
+
+        Assert.True(first);
+        Assert.False(second);
+        Assert.Equal(Body("first"), await store.GetAsync(key, MaxBytes, Ct));
+    }
+
+    [Fact]
+    public async Task PutIfAbsent_ConcurrentWriters_ExactlyOneWins()
+    {
+        IPacketStore store = await CreateStoreAsync(Ct);
+        string key = $"{Dest}/{Dest}/lease";
+
+        bool[] results = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => store.PutIfAbsentAsync(key, Body($"writer {i}"), Ct)));
+
+        Assert.Equal(1, results.Count(r => r));
+        int winner = Array.IndexOf(results, true);
+        Assert.Equal(Body($"writer {winner}"), await store.GetAsync(key, MaxBytes, Ct));
+    }
+
+    [Fact]
     public async Task PutListGetDelete_OneObject_RoundTrips()
     {
         IPacketStore store = await CreateStoreAsync(Ct);

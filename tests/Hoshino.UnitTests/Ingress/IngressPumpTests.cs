@@ -557,6 +557,7 @@ public sealed class IngressPumpTests : IDisposable
         public string Description => "throwing";
         public Task ProbeAsync(string inboxPrefix, CancellationToken cancellationToken) => Task.CompletedTask;
         public Task PutAsync(string key, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task<bool> PutIfAbsentAsync(string key, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) => Task.FromResult(true);
         public Task<IReadOnlyList<StoredObject>> ListAsync(string prefix, int limit, CancellationToken cancellationToken) =>
             throw new PacketStoreException(StoreErrorKind.Transient, "connection reset");
         public Task<byte[]?> GetAsync(string key, int maxBytes, CancellationToken cancellationToken) => Task.FromResult<byte[]?>(null);

@@ -33,6 +33,15 @@ internal sealed class MemoryPacketStore : IPacketStore
         return Task.CompletedTask;
     }
 
+    public Task<bool> PutIfAbsentAsync(string key, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            return Task.FromResult(_objects.TryAdd(key, body.ToArray()));
+        }
+    }
+
     public Task<IReadOnlyList<StoredObject>> ListAsync(string prefix, int limit, CancellationToken cancellationToken)
     {
         lock (_lock)

@@ -52,6 +52,21 @@ internal sealed class ScriptedStore(IPacketStore inner) : IPacketStore
         Puts.Enqueue((key, body.ToArray()));
     }
 
+    public async Task<bool> PutIfAbsentAsync(string key, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _putAttempts);
+        if (BeforePut is { } hook)
+        {
+            await hook(key, cancellationToken);
+        }
+        bool written = await Inner.PutIfAbsentAsync(key, body, cancellationToken);
+        if (written)
+        {
+            Puts.Enqueue((key, body.ToArray()));
+        }
+        return written;
+    }
+
     public async Task<IReadOnlyList<StoredObject>> ListAsync(string prefix, int limit, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _listCalls);
