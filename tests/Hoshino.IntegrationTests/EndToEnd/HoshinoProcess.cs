@@ -19,6 +19,8 @@ internal sealed class HoshinoProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
+    public bool HasExited => _process.HasExited;
+
     public string Output
     {
         get

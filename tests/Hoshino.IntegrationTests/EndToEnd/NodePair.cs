@@ -6,11 +6,12 @@ using Hoshino.Store;
 namespace Hoshino.IntegrationTests.EndToEnd;
 
 /// <summary>One running node: its namespace, address and process.</summary>
-internal sealed class RunningNode(NodeNamespace ns, IPAddress address, HoshinoProcess process)
+internal sealed class RunningNode(NodeNamespace ns, IPAddress address, HoshinoProcess process, string machineIdFile)
 {
     public NodeNamespace Namespace { get; } = ns;
     public IPAddress Address { get; } = address;
-    public HoshinoProcess Process { get; } = process;
+    public HoshinoProcess Process { get; set; } = process;
+    public string MachineIdFile { get; } = machineIdFile;
     public string MetricsUrl => $"http://[{Address}]:8081/metrics";
 
     /// <summary>This node's own metrics page, read on its loopback listener.</summary>
@@ -66,6 +67,18 @@ internal sealed class NodePair : IAsyncDisposable
         string idFile = Path.Combine(_dir, suffix + ".machine-id");
         await File.WriteAllTextAsync(idFile, machineId + "\n", cancellationToken);
         IPAddress address = NodeAddress.FromMachineId(NodeAddress.ParsePrefix(NodeAddress.DefaultPrefix), machineId);
+        return new RunningNode(ns, address, StartProcess(ns, idFile), idFile);
+    }
+
+    /// <summary>Starts the node's process again in its namespace (after it was killed); waits until it is up.</summary>
+    public async Task RestartAsync(RunningNode node)
+    {
+        node.Process = StartProcess(node.Namespace, node.MachineIdFile);
+        await node.Process.WaitForLineAsync("Node up", TimeSpan.FromSeconds(30));
+    }
+
+    private HoshinoProcess StartProcess(NodeNamespace ns, string idFile)
+    {
         HoshinoProcess process = HoshinoProcess.Start(
             ["up", "--store", $"s3://{Network.Bucket}/{KeyPrefix}", "--s3-endpoint", Network.Endpoint.ToString(),
              "--machine-id-file", idFile, "--log-level", "information"],
@@ -77,7 +90,7 @@ internal sealed class NodePair : IAsyncDisposable
                 ["AWS_REGION"] = Network.Region,
             });
         _owned.Insert(0, process); // stop processes before their namespaces go
-        return new RunningNode(ns, address, process);
+        return process;
     }
 
     public async ValueTask DisposeAsync()

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using Hoshino.IntegrationTests.Infrastructure;
 using Hoshino.Packets;
@@ -37,39 +36,10 @@ public sealed class TwoNodeTests(StoreNetwork network) : IAsyncLifetime
     public async Task Tcp_EightMiB_ArrivesIntact()
     {
         byte[] payload = RandomNumberGenerator.GetBytes(8 << 20);
-        using Socket listener = Netns.CreateTcpSocket(_pair.B.Namespace.Name);
-        listener.Bind(new IPEndPoint(_pair.B.Address, 0));
-        listener.Listen(1);
-        int port = ((IPEndPoint)listener.LocalEndPoint!).Port;
 
-        Task<byte[]> receive = Task.Run(async () =>
-        {
-            using Socket connection = await listener.AcceptAsync(Ct);
-            using var stream = new NetworkStream(connection);
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            byte[] buffer = new byte[64 * 1024];
-            long total = 0;
-            int read;
-            while ((read = await stream.ReadAsync(buffer, Ct)) > 0)
-            {
-                hash.AppendData(buffer, 0, read);
-                total += read;
-            }
-            Assert.Equal(payload.Length, total);
-            return hash.GetHashAndReset();
-        }, Ct);
+        byte[] received = await TcpTransfer.RunAsync(_pair.A, _pair.B, payload, TimeSpan.Zero, TimeSpan.FromSeconds(120), Ct);
 
-        using (Socket client = Netns.CreateTcpSocket(_pair.A.Namespace.Name))
-        {
-            using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-            connectTimeout.CancelAfter(TimeSpan.FromSeconds(30));
-            await client.ConnectAsync(new IPEndPoint(_pair.B.Address, port), connectTimeout.Token);
-            using var stream = new NetworkStream(client, ownsSocket: false);
-            await stream.WriteAsync(payload, Ct);
-            client.Shutdown(SocketShutdown.Send);
-            byte[] received = await receive.WaitAsync(TimeSpan.FromSeconds(120), Ct);
-            Assert.Equal(SHA256.HashData(payload), received);
-        }
+        Assert.Equal(SHA256.HashData(payload), received);
     }
 
     [Fact]

@@ -303,6 +303,36 @@ public sealed class StoreNetwork : IAsyncDisposable
         throw new TimeoutException($"{target} not reachable within {ReachableTimeout.TotalSeconds} s: {last.StandardOutput}{last.StandardError}");
     }
 
+    /// <summary>The running radosgw's pid (from its pid file).</summary>
+    public int GatewayPid =>
+        int.Parse(File.ReadAllText(Path.Combine(CephDirectory, "run", "ceph-client.rgw.a.pid")).Trim(), CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Fault injection: sends <paramref name="signal"/> (KILL, STOP, CONT) to radosgw only; the mon and
+    /// the OSD, and so the stored objects, stay. Only for tests in the non-parallel "Faults" collection.
+    /// </summary>
+    public async Task SignalGatewayAsync(string signal)
+    {
+        int pid = GatewayPid;
+        (await Shell.RunAsync("kill", $"-{signal}", pid.ToString(CultureInfo.InvariantCulture))).EnsureSuccess();
+        if (signal == "KILL")
+        {
+            while (Directory.Exists($"/proc/{pid}"))
+            {
+                await Task.Delay(20);
+            }
+        }
+    }
+
+    /// <summary>Starts radosgw again after <see cref="SignalGatewayAsync"/>("KILL") and waits until it serves.</summary>
+    public async Task RestartGatewayAsync()
+    {
+        File.Delete(Path.Combine(CephDirectory, "run", "ceph-client.rgw.a.pid"));
+        (await Shell.RunAsync("ip", ["netns", "exec", ServerNamespace, "radosgw", "-c", Path.Combine(CephDirectory, "ceph.conf"), "-n", "client.rgw.a"],
+            ScriptTimeout)).EnsureSuccess();
+        await WaitHttpAsync(Endpoint);
+    }
+
     /// <summary>Waits until radosgw answers HTTP on the underlay address, as the tests will reach it.</summary>
     private async Task WaitHttpAsync(Uri endpoint)
     {

@@ -1,0 +1,98 @@
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using Hoshino.IntegrationTests.Infrastructure;
+
+namespace Hoshino.IntegrationTests.EndToEnd;
+
+/// <summary>Tests that break the shared store on purpose run alone, after everything else.</summary>
+[CollectionDefinition("Faults", DisableParallelization = true)]
+public sealed class FaultsCollection;
+
+/// <summary>
+/// The store misbehaves while a TCP transfer runs through the tunnel: the node stays up, counts and
+/// retries, logs readably, and the transfer completes intact once the store is back.
+/// </summary>
+[Collection("Faults")]
+[Trait("Category", "Faults")]
+public sealed partial class FaultTests(StoreNetwork network) : IAsyncLifetime
+{
+    private NodePair _pair = null!;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync() =>
+        _pair = await NodePair.StartAsync(network, Guid.NewGuid().ToString("n")[..3], TestContext.Current.CancellationToken);
+
+    public async ValueTask DisposeAsync() => await _pair.DisposeAsync();
+
+    [Fact]
+    public async Task Transfer_StoreKilledRestartedThenFrozen_CompletesIntactAndNodesStayUp()
+    {
+        byte[] payload = RandomNumberGenerator.GetBytes(4 << 20);
+        // 64 chunks, 100 ms apart: the transfer is still running when the faults hit.
+        Task<byte[]> transfer = TcpTransfer.RunAsync(_pair.A, _pair.B, payload, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(3), Ct);
+
+        await Task.Delay(1500, Ct);
+        await network.SignalGatewayAsync("KILL");
+        await Task.Delay(3000, Ct);
+        await network.RestartGatewayAsync();
+        await Task.Delay(1500, Ct);
+        await network.SignalGatewayAsync("STOP");
+        try
+        {
+            await Task.Delay(10_000, Ct);
+        }
+        finally
+        {
+            await network.SignalGatewayAsync("CONT");
+        }
+
+        byte[] received = await transfer;
+        Assert.Equal(SHA256.HashData(payload), received);
+
+        string a = await _pair.A.LocalMetricsAsync();
+        Assert.True(Netns.Metric(a, "hoshino_s3_errors_total{operation=\"put\",kind=\"transient\"}") > 0, a);
+        Assert.True(Netns.Metric(a, "hoshino_s3_retries_total{operation=\"put\"}") > 0, a);
+        Assert.True(Netns.Metric(a, "hoshino_s3_errors_total{operation=\"list\",kind=\"transient\"}") > 0, a);
+        foreach (RunningNode node in new[] { _pair.A, _pair.B })
+        {
+            // Up, and readable: failures are logged at most once per 10 s per kind, not per request.
+            Assert.False(node.Process.HasExited, node.Process.Output);
+            Assert.DoesNotContain("loop failed", node.Process.Output, StringComparison.Ordinal);
+            int warnings = WarningLine().Count(node.Process.Output);
+            Assert.True(warnings <= 40, $"{warnings} warning lines in about 20 s:\n{node.Process.Output}");
+        }
+        // Still serving after the faults.
+        ShellResult ping = await Netns.ExecAsync(_pair.A.Namespace.Name, TimeSpan.FromSeconds(30),
+            "ping", "-6", "-c", "3", "-i", "0.2", "-W", "5", _pair.B.Address.ToString());
+        Assert.Equal(0, Netns.PingLoss(ping.StandardOutput));
+    }
+
+    [Fact]
+    public async Task Node_KilledWithPacketsWaiting_DeliversThemOnceAfterRestart()
+    {
+        await _pair.B.Process.DisposeAsync(); // SIGKILL: no flush, no lease release, the TUN goes with the process
+        ShellResult ping = await Netns.ExecAsync(_pair.A.Namespace.Name, TimeSpan.FromSeconds(30),
+            "ping", "-6", "-c", "5", "-i", "0.2", "-W", "1", _pair.B.Address.ToString());
+        Assert.Equal(100, Netns.PingLoss(ping.StandardOutput)); // B is down: the requests wait in its inbox
+        Assert.Equal(5, Netns.Metric(await _pair.A.LocalMetricsAsync(), "hoshino_packets_total{direction=\"egress\"}"));
+
+        await _pair.RestartAsync(_pair.B);
+
+        string b = "";
+        for (int i = 0; i < 100 && Netns.Metric(b, "hoshino_packets_total{direction=\"ingress\"}") < 5; i++)
+        {
+            await Task.Delay(100, Ct);
+            b = await _pair.B.LocalMetricsAsync();
+        }
+        await Task.Delay(1000, Ct); // a second delivery, if there were one, would have happened by now
+        b = await _pair.B.LocalMetricsAsync();
+        Assert.Equal(5, Netns.Metric(b, "hoshino_packets_total{direction=\"ingress\"}"));
+        Assert.Equal(0, Netns.Metric(b, "hoshino_duplicate_objects_total"));
+        // B answered the five requests it found: the replies went back through the bucket.
+        string a = await _pair.A.LocalMetricsAsync();
+        Assert.Equal(5, Netns.Metric(a, "hoshino_packets_total{direction=\"ingress\"}"));
+    }
+
+    [GeneratedRegex(@" warn: ")]
+    private static partial Regex WarningLine();
+}
