@@ -93,6 +93,35 @@ public sealed partial class FaultTests(StoreNetwork network) : IAsyncLifetime
         Assert.Equal(5, Netns.Metric(a, "hoshino_packets_total{direction=\"ingress\"}"));
     }
 
+    [Fact]
+    public async Task Transfer_StoreSlowResettingAndThrottling_CompletesWithBoundedRetriesAndMemory()
+    {
+        // Node A reaches the store through a proxy that delays every read by 20 ms, resets every 5th
+        // connection mid-request and throttles every 3rd with 503 SlowDown.
+        await network.EnsureStartedAsync(Ct);
+        await using var proxy = new FaultyProxy(network.HostAddress, new System.Net.IPEndPoint(network.ServerAddress, network.Endpoint.Port),
+            TimeSpan.FromMilliseconds(20), resetEvery: 5, slowDownEvery: 3);
+        await _pair.DisposeAsync();
+        _pair = await NodePair.StartAsync(network, Guid.NewGuid().ToString("n")[..3], Ct, endpointA: proxy.Endpoint);
+        byte[] payload = RandomNumberGenerator.GetBytes(2 << 20);
+
+        byte[] received = await TcpTransfer.RunAsync(_pair.A, _pair.B, payload, TimeSpan.Zero, TimeSpan.FromMinutes(3), Ct);
+
+        Assert.Equal(SHA256.HashData(payload), received);
+        Assert.True(proxy.SlowDowns > 0 && proxy.Resets > 0, $"{proxy.SlowDowns} slow-downs, {proxy.Resets} resets: no fault was injected");
+        string a = await _pair.A.LocalMetricsAsync();
+        double puts = Netns.Metric(a, "hoshino_s3_requests_total{operation=\"put\"}");
+        double retries = Netns.Metric(a, "hoshino_s3_retries_total{operation=\"put\"}");
+        string faults = $"proxy: {proxy.Connections} connections, {proxy.SlowDowns} slow-downs, {proxy.Resets} resets";
+        Assert.True(Netns.Metric(a, "hoshino_s3_errors_total{operation=\"put\",kind=\"transient\"}")
+            + Netns.Metric(a, "hoshino_s3_errors_total{operation=\"list\",kind=\"transient\"}") > 0, $"{faults}\n{_pair.A.Process.Output}");
+        // Retries are a fraction of the requests, not a storm.
+        Assert.True(retries <= puts / 2, $"{retries} PUT retries for {puts} PUTs; {faults}");
+        long peakKiB = long.Parse(File.ReadLines($"/proc/{_pair.A.Process.Id}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(peakKiB < 256 * 1024, $"peak RSS {peakKiB} KiB");
+    }
+
     [GeneratedRegex(@" warn: ")]
     private static partial Regex WarningLine();
 }

@@ -6,8 +6,11 @@ using Hoshino.Store;
 namespace Hoshino.IntegrationTests.EndToEnd;
 
 /// <summary>One running node: its namespace, address and process.</summary>
-internal sealed class RunningNode(NodeNamespace ns, IPAddress address, HoshinoProcess process, string machineIdFile)
+internal sealed class RunningNode(NodeNamespace ns, IPAddress address, HoshinoProcess process, string machineIdFile, Uri? endpoint)
 {
+    /// <summary>The store endpoint this node was given; null for RGW itself.</summary>
+    public Uri? Endpoint { get; } = endpoint;
+
     public NodeNamespace Namespace { get; } = ns;
     public IPAddress Address { get; } = address;
     public HoshinoProcess Process { get; set; } = process;
@@ -41,14 +44,18 @@ internal sealed class NodePair : IAsyncDisposable
     public RunningNode A { get; private set; } = null!;
     public RunningNode B { get; private set; } = null!;
 
-    public static async Task<NodePair> StartAsync(StoreNetwork network, string tag, CancellationToken cancellationToken)
+    /// <param name="network">The store's network.</param>
+    /// <param name="tag">Short, unique: part of the namespace names.</param>
+    /// <param name="cancellationToken">Abandons the start.</param>
+    /// <param name="endpointA">Where node A reaches the store, e.g. through a <see cref="FaultyProxy"/>; default RGW itself.</param>
+    public static async Task<NodePair> StartAsync(StoreNetwork network, string tag, CancellationToken cancellationToken, Uri? endpointA = null)
     {
         await network.EnsureStartedAsync(cancellationToken);
-        var pair = new NodePair(network, $"e2e-{tag}-{Guid.NewGuid():n}/");
+        var pair = new NodePair(network, $"e2e-{tag}-{Guid.NewGuid():n}/") { _endpointA = endpointA };
         try
         {
-            pair.A = await pair.StartNodeAsync(tag + "a", "a1a1a1a1a1a1a1a1" + "0123456789abcdef", cancellationToken);
-            pair.B = await pair.StartNodeAsync(tag + "b", "b2b2b2b2b2b2b2b2" + "fedcba9876543210", cancellationToken);
+            pair.A = await pair.StartNodeAsync(tag + "a", "a1a1a1a1a1a1a1a1" + "0123456789abcdef", pair._endpointA, cancellationToken);
+            pair.B = await pair.StartNodeAsync(tag + "b", "b2b2b2b2b2b2b2b2" + "fedcba9876543210", null, cancellationToken);
             await pair.A.Process.WaitForLineAsync("Node up", TimeSpan.FromSeconds(30));
             await pair.B.Process.WaitForLineAsync("Node up", TimeSpan.FromSeconds(30));
         }
@@ -60,27 +67,29 @@ internal sealed class NodePair : IAsyncDisposable
         return pair;
     }
 
-    private async Task<RunningNode> StartNodeAsync(string suffix, string machineId, CancellationToken cancellationToken)
+    private Uri? _endpointA;
+
+    private async Task<RunningNode> StartNodeAsync(string suffix, string machineId, Uri? endpoint, CancellationToken cancellationToken)
     {
         NodeNamespace ns = await Network.AddNodeAsync(suffix, cancellationToken);
         _owned.Add(ns);
         string idFile = Path.Combine(_dir, suffix + ".machine-id");
         await File.WriteAllTextAsync(idFile, machineId + "\n", cancellationToken);
         IPAddress address = NodeAddress.FromMachineId(NodeAddress.ParsePrefix(NodeAddress.DefaultPrefix), machineId);
-        return new RunningNode(ns, address, StartProcess(ns, idFile), idFile);
+        return new RunningNode(ns, address, StartProcess(ns, idFile, endpoint), idFile, endpoint);
     }
 
     /// <summary>Starts the node's process again in its namespace (after it was killed); waits until it is up.</summary>
     public async Task RestartAsync(RunningNode node)
     {
-        node.Process = StartProcess(node.Namespace, node.MachineIdFile);
+        node.Process = StartProcess(node.Namespace, node.MachineIdFile, node.Endpoint);
         await node.Process.WaitForLineAsync("Node up", TimeSpan.FromSeconds(30));
     }
 
-    private HoshinoProcess StartProcess(NodeNamespace ns, string idFile)
+    private HoshinoProcess StartProcess(NodeNamespace ns, string idFile, Uri? endpoint)
     {
         HoshinoProcess process = HoshinoProcess.Start(
-            ["up", "--store", $"s3://{Network.Bucket}/{KeyPrefix}", "--s3-endpoint", Network.Endpoint.ToString(),
+            ["up", "--store", $"s3://{Network.Bucket}/{KeyPrefix}", "--s3-endpoint", (endpoint ?? Network.Endpoint).ToString(),
              "--machine-id-file", idFile, "--log-level", "information"],
             ns.Name,
             new Dictionary<string, string>
