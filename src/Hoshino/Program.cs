@@ -7,6 +7,7 @@ var root = new RootCommand("Hoshino: IPv6 between machines through an object sto
 {
     UpCommand.Create(),
     AddressCommand.Create(),
+    KeygenCommand.Create(),
     Hoshino.Cli.Demo.DemoCommand.Create(),
 };
 

@@ -76,6 +76,8 @@ internal static class MetricLabels
         Packets.RejectReason.WrongDestination => "wrong_destination",
         Packets.RejectReason.TooLarge => "too_large",
         Packets.RejectReason.TooOld => "too_old",
+        Packets.RejectReason.Unsealed => "unsealed",
+        Packets.RejectReason.AuthFailed => "auth_failed",
         _ => "none",
     };
 

@@ -1,3 +1,5 @@
+using Hoshino.Packets;
+
 namespace Hoshino.Egress;
 
 /// <summary>Bounds and timings of the egress path (TUN → store).</summary>
@@ -28,4 +30,10 @@ public sealed class EgressOptions
 
     /// <summary>How long shutdown waits for queued packets to reach the store.</summary>
     public TimeSpan FlushTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// The network key (<c>--network-key-file</c>): when set, every bundle is sealed with it before
+    /// the PUT. Null: bundles go out plain. Owned by the caller, who disposes it after the pump stops.
+    /// </summary>
+    public NetworkKey? Key { get; set; }
 }

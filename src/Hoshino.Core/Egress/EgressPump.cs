@@ -277,16 +277,21 @@ public sealed partial class EgressPump : IDisposable
         {
             packetBytes += p.Length;
         }
-        int length = BundleFormat.EncodedLength(batch.Count, packetBytes);
+        NetworkKey? seal = _options.Key;
+        int length = BundleFormat.EncodedLength(batch.Count, packetBytes, seal is not null);
         byte[] body = ArrayPool<byte>.Shared.Rent(length);
         try
         {
-            int offset = BundleFormat.WriteHeader(body);
+            int offset = BundleFormat.WriteHeader(body, seal is null ? (byte)0 : BundleFormat.FlagSealed);
             foreach (QueuedPacket p in batch)
             {
                 offset += BundleFormat.WriteFrame(body.AsSpan(offset), p.Buffer.AsSpan(0, p.Length));
             }
             string key = new ObjectKey(destination, _self, _ids.Next()).ToString();
+            if (seal is not null)
+            {
+                BundleFormat.Seal(body.AsSpan(0, length), key, seal); // in place: nonce, ciphertext, tag
+            }
             if (await PutWithRetryAsync(key, body.AsMemory(0, length), batch))
             {
                 _metrics.PacketsMoved(Direction.Egress, batch.Count, packetBytes);

@@ -1,3 +1,5 @@
+using Hoshino.Packets;
+
 namespace Hoshino.Ingress;
 
 /// <summary>Bounds and timings of the ingress path (store → TUN).</summary>
@@ -26,4 +28,12 @@ public sealed class IngressOptions
 
     /// <summary>Keys per LIST: one request on S3 (its page limit is 1,000).</summary>
     public int ListLimit { get; set; } = 1000;
+
+    /// <summary>
+    /// The network key (<c>--network-key-file</c>). When set, only objects sealed with it are
+    /// accepted (plain ones are rejected as <c>unsealed</c>, ones that do not open as
+    /// <c>auth_failed</c>); when null, sealed objects are rejected as <c>sealed</c>. Owned by the
+    /// caller, who disposes it after the pump stops.
+    /// </summary>
+    public NetworkKey? Key { get; set; }
 }

@@ -53,6 +53,7 @@ public sealed partial class IngressPump : IDisposable
         _heartbeat = new Heartbeat(options.PollMin, options.PollMax, options.Linger, time);
         _failureLog = new LogLimiter(time, TimeSpan.FromSeconds(10));
         _rejectLog = new LogLimiter(time, TimeSpan.FromSeconds(10));
+        _keyLogs = NewKeyLogs(time);
         _getSlots = new SemaphoreSlim(options.MaxConcurrentGets);
         metrics.HeartbeatInterval = _heartbeat.Interval;
     }
@@ -193,7 +194,8 @@ public sealed partial class IngressPump : IDisposable
             {
                 continue; // gone since the listing
             }
-            RejectReason reason = BundleFormat.Decode(body, key.Source, _self, frames);
+            // With a network key, a sealed body is decrypted in place: the frames then point at plaintext in body.
+            RejectReason reason = BundleFormat.Decode(body, name, _options.Key, key.Source, _self, frames);
             if (reason != RejectReason.None)
             {
                 Reject(name, reason);
@@ -321,7 +323,11 @@ public sealed partial class IngressPump : IDisposable
     private void Reject(string key, RejectReason reason)
     {
         _metrics.ObjectRejected(reason);
-        if (_rejectLog.TryEnter(out long suppressed))
+        if (IsKeyMismatch(reason))
+        {
+            LogKeyMismatch(key, reason);
+        }
+        else if (_rejectLog.TryEnter(out long suppressed))
         {
             Log.ObjectRejected(_logger, key, MetricLabels.Of(reason), suppressed);
         }

@@ -1,11 +1,16 @@
+using System.Buffers;
 using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
 
 namespace Hoshino.Packets;
 
 /// <summary>
 /// Object format v1 (see docs/wire-format.md): <c>"HSN"</c>, a version byte, a flags byte, then one
-/// or more frames of a 32-bit big-endian length and that many bytes of IPv6 packet. A bare IPv6
-/// packet (first nibble 6; the original prototype's format) is also accepted as a one-packet object.
+/// or more frames of a 32-bit big-endian length and that many bytes of IPv6 packet. Sealed objects
+/// (<see cref="FlagSealed"/>) carry a 12-byte nonce after the header, the frames encrypted with the
+/// <see cref="NetworkKey"/>, and a 16-byte tag at the end. A bare IPv6 packet (first nibble 6; the
+/// original prototype's format) is also accepted as a one-packet object when no key is in use.
 /// </summary>
 public static class BundleFormat
 {
@@ -13,24 +18,42 @@ public static class BundleFormat
     public const int HeaderLength = 5;
     public const int FrameHeaderLength = 4;
 
-    /// <summary>Flag bit: the frames are sealed with the network key. Reserved until sealing lands.</summary>
+    /// <summary>Flag bit: the frames are sealed with the network key (AES-256-GCM).</summary>
     public const byte FlagSealed = 0x01;
+
+    /// <summary>Bytes between the header and the first (encrypted) frame of a sealed object.</summary>
+    public const int NonceLength = NetworkKey.NonceLength;
+
+    /// <summary>Bytes after the last (encrypted) frame of a sealed object.</summary>
+    public const int TagLength = NetworkKey.TagLength;
+
+    /// <summary>What sealing adds to an object: the nonce and the tag.</summary>
+    public const int SealOverhead = NonceLength + TagLength;
 
     /// <summary>Largest frame accepted: the biggest IPv6 packet without jumbo payload (40 + 65,535).</summary>
     public const int MaxFrameLength = Ipv6Packet.HeaderLength + ushort.MaxValue;
 
+    private const int SealedFramesOffset = HeaderLength + NonceLength;
+
+    /// <summary>Object keys up to this many characters build their associated data on the stack (real keys are at most 106).</summary>
+    private const int StackKeyChars = 160;
+
     private static ReadOnlySpan<byte> Magic => "HSN"u8;
 
     /// <summary>Bytes needed to encode packets totalling <paramref name="packetBytes"/> bytes in <paramref name="count"/> frames.</summary>
-    public static int EncodedLength(int count, int packetBytes) => HeaderLength + count * FrameHeaderLength + packetBytes;
+    public static int EncodedLength(int count, int packetBytes, bool seal = false) =>
+        HeaderLength + count * FrameHeaderLength + packetBytes + (seal ? SealOverhead : 0);
 
-    /// <summary>Writes the header; returns the number of bytes written.</summary>
+    /// <summary>
+    /// Writes the header; returns where the first frame goes: right after the header, or, when
+    /// <paramref name="flags"/> has <see cref="FlagSealed"/>, after the room left for the nonce.
+    /// </summary>
     public static int WriteHeader(Span<byte> destination, byte flags = 0)
     {
         Magic.CopyTo(destination);
         destination[3] = Version1;
         destination[4] = flags;
-        return HeaderLength;
+        return (flags & FlagSealed) != 0 ? SealedFramesOffset : HeaderLength;
     }
 
     /// <summary>Writes one frame; returns the number of bytes written.</summary>
@@ -42,6 +65,39 @@ public static class BundleFormat
     }
 
     /// <summary>
+    /// Seals, in place, an object laid out by <see cref="WriteHeader"/> with <see cref="FlagSealed"/>
+    /// and its frames: <paramref name="body"/> is the whole object, <see cref="EncodedLength"/> with
+    /// <c>seal: true</c> bytes. Fills the nonce with fresh random bytes, encrypts the frames and
+    /// writes the tag. The associated data binds the header and <paramref name="objectKey"/> (the
+    /// relative key <c>{dest}/{src}/{ULID}</c> the object is stored under).
+    /// </summary>
+    public static void Seal(Span<byte> body, ReadOnlySpan<char> objectKey, NetworkKey key)
+    {
+        if (body.Length < HeaderLength + SealOverhead || !body.StartsWith(Magic) || body[3] != Version1 || body[4] != FlagSealed)
+        {
+            throw new ArgumentException("not a sealed object's layout: write the header with FlagSealed and size it with EncodedLength(seal: true)", nameof(body));
+        }
+        Span<byte> nonce = body.Slice(HeaderLength, NonceLength);
+        RandomNumberGenerator.Fill(nonce);
+        byte[]? rented = null;
+        Span<byte> aad = objectKey.Length <= StackKeyChars
+            ? stackalloc byte[HeaderLength + (StackKeyChars + 1) * 3]
+            : (rented = ArrayPool<byte>.Shared.Rent(HeaderLength + Encoding.UTF8.GetMaxByteCount(objectKey.Length)));
+        try
+        {
+            aad = aad[..WriteAssociatedData(body[..HeaderLength], objectKey, aad)];
+            key.Seal(nonce, body[SealedFramesOffset..^TagLength], body[^TagLength..], aad);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>
     /// Checks a whole object and, when every packet in it is acceptable, returns
     /// <see cref="RejectReason.None"/> with the packets' positions in <paramref name="frames"/>.
     /// All-or-nothing: one bad frame rejects the object, so nothing from a malformed or hostile
@@ -50,7 +106,7 @@ public static class BundleFormat
     /// <param name="body">The object as stored.</param>
     /// <param name="source">The sender named by the key: every packet's source must equal it.</param>
     /// <param name="destination">This node: every packet's destination must equal it.</param>
-    /// <param name="frames">Cleared, then filled with (offset, length) of each packet in <paramref name="body"/>.</param>
+    /// <param name="frames">Cleared, then filled with (offset, length) of each packet in <paramref name="body"/>; empty after a rejection.</param>
     public static RejectReason Decode(ReadOnlySpan<byte> body, Address16 source, Address16 destination, List<Range> frames)
     {
         frames.Clear();
@@ -60,8 +116,12 @@ public static class BundleFormat
         }
         if (Ipv6Packet.LooksLikeIpv6(body))
         {
-            frames.Add(new Range(0, body.Length));
-            return CheckPacket(body, source, destination);
+            RejectReason bare = CheckPacket(body, source, destination);
+            if (bare == RejectReason.None)
+            {
+                frames.Add(new Range(0, body.Length));
+            }
+            return bare;
         }
         if (body.Length < HeaderLength || !body.StartsWith(Magic))
         {
@@ -76,16 +136,116 @@ public static class BundleFormat
             // Sealed objects need the network key; unknown flag bits mean a newer writer.
             return (body[4] & FlagSealed) != 0 ? RejectReason.Sealed : RejectReason.UnknownVersion;
         }
-        int offset = HeaderLength;
-        while (offset < body.Length)
+        return DecodeFrames(body, HeaderLength, body.Length, source, destination, frames);
+    }
+
+    /// <summary>
+    /// <see cref="Decode(ReadOnlySpan{byte}, Address16, Address16, List{Range})"/> for a node that may
+    /// hold a network key. Without a key (<paramref name="key"/> null) it is exactly that. With a key,
+    /// only sealed objects that open with it are accepted: plain bundles and bare IPv6 packets are
+    /// <see cref="RejectReason.Unsealed"/>, objects whose tag does not verify (another key, any byte
+    /// altered, stored under another key) are <see cref="RejectReason.AuthFailed"/>. A sealed object
+    /// is decrypted in place, so the ranges in <paramref name="frames"/> point at plaintext in
+    /// <paramref name="body"/>; after a rejection <paramref name="body"/> may have been overwritten.
+    /// Never throws on any input.
+    /// </summary>
+    /// <param name="body">The object as stored; modified when sealed.</param>
+    /// <param name="objectKey">The relative key <c>{dest}/{src}/{ULID}</c> the object was listed under: part of the associated data.</param>
+    /// <param name="key">This node's network key, or null.</param>
+    /// <param name="source">The sender named by the key: every packet's source must equal it.</param>
+    /// <param name="destination">This node: every packet's destination must equal it.</param>
+    /// <param name="frames">Cleared, then filled with (offset, length) of each packet in <paramref name="body"/>.</param>
+    public static RejectReason Decode(Span<byte> body, ReadOnlySpan<char> objectKey, NetworkKey? key, Address16 source, Address16 destination, List<Range> frames)
+    {
+        if (key is null)
         {
-            if (body.Length - offset < FrameHeaderLength)
+            return Decode(body, source, destination, frames);
+        }
+        frames.Clear();
+        if (body.IsEmpty)
+        {
+            return RejectReason.Empty;
+        }
+        if (Ipv6Packet.LooksLikeIpv6(body))
+        {
+            return RejectReason.Unsealed;
+        }
+        if (body.Length < HeaderLength || !body.StartsWith(Magic))
+        {
+            return RejectReason.Malformed;
+        }
+        if (body[3] != Version1)
+        {
+            return RejectReason.UnknownVersion;
+        }
+        if (body[4] != FlagSealed)
+        {
+            return body[4] == 0 ? RejectReason.Unsealed : RejectReason.UnknownVersion;
+        }
+        if (body.Length < HeaderLength + SealOverhead)
+        {
+            return RejectReason.Malformed;
+        }
+        if (!TryOpen(body, objectKey, key))
+        {
+            return RejectReason.AuthFailed;
+        }
+        return DecodeFrames(body, SealedFramesOffset, body.Length - TagLength, source, destination, frames);
+    }
+
+    private static bool TryOpen(Span<byte> body, ReadOnlySpan<char> objectKey, NetworkKey key)
+    {
+        byte[]? rented = null;
+        Span<byte> aad = objectKey.Length <= StackKeyChars
+            ? stackalloc byte[HeaderLength + (StackKeyChars + 1) * 3]
+            : (rented = ArrayPool<byte>.Shared.Rent(HeaderLength + Encoding.UTF8.GetMaxByteCount(objectKey.Length)));
+        try
+        {
+            aad = aad[..WriteAssociatedData(body[..HeaderLength], objectKey, aad)];
+            return key.TryOpen(body.Slice(HeaderLength, NonceLength), body[SealedFramesOffset..^TagLength], body[^TagLength..], aad);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <summary>Associated data of a sealed object: its 5 header bytes, then the object key in UTF-8 (ASCII for every valid key).</summary>
+    private static int WriteAssociatedData(ReadOnlySpan<byte> header, ReadOnlySpan<char> objectKey, Span<byte> destination)
+    {
+        header.CopyTo(destination);
+        return HeaderLength + Encoding.UTF8.GetBytes(objectKey, destination[HeaderLength..]);
+    }
+
+    /// <summary>
+    /// Parses the frames in <paramref name="body"/>[<paramref name="start"/>..<paramref name="end"/>];
+    /// ranges are relative to <paramref name="body"/>. On rejection <paramref name="frames"/> is left empty.
+    /// </summary>
+    private static RejectReason DecodeFrames(ReadOnlySpan<byte> body, int start, int end, Address16 source, Address16 destination, List<Range> frames)
+    {
+        RejectReason reason = ParseFrames(body, start, end, source, destination, frames);
+        if (reason != RejectReason.None)
+        {
+            frames.Clear();
+        }
+        return reason;
+    }
+
+    private static RejectReason ParseFrames(ReadOnlySpan<byte> body, int start, int end, Address16 source, Address16 destination, List<Range> frames)
+    {
+        int offset = start;
+        while (offset < end)
+        {
+            if (end - offset < FrameHeaderLength)
             {
                 return RejectReason.Malformed;
             }
             uint length = BinaryPrimitives.ReadUInt32BigEndian(body[offset..]);
             offset += FrameHeaderLength;
-            if (length == 0 || length > MaxFrameLength || length > (uint)(body.Length - offset))
+            if (length == 0 || length > MaxFrameLength || length > (uint)(end - offset))
             {
                 return RejectReason.Malformed;
             }
@@ -138,4 +298,8 @@ public enum RejectReason
     TooLarge,
     /// <summary>Older than the maximum packet age (stale backlog or a replay).</summary>
     TooOld,
+    /// <summary>Not sealed (a plain bundle or a bare IPv6 packet), but this node requires a network key.</summary>
+    Unsealed,
+    /// <summary>Sealed, but does not open with this node's network key: another key, or altered.</summary>
+    AuthFailed,
 }
