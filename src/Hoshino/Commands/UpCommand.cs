@@ -6,6 +6,7 @@ using Hoshino.Addressing;
 using Hoshino.Cli.Hosting;
 using Hoshino.Egress;
 using Hoshino.Ingress;
+using Hoshino.Packets;
 using Microsoft.Extensions.Logging;
 
 namespace Hoshino.Cli.Commands;
@@ -31,6 +32,8 @@ internal static class UpCommand
     private static readonly Option<string?> PollMin = NodeOptions.Create("--poll-min", "Fastest inbox polling interval (e.g. 500us, 10ms, 2s)", "1ms", "DURATION");
     private static readonly Option<string?> PollMax = NodeOptions.Create("--poll-max", "Slowest inbox polling interval, while idle", "500ms", "DURATION");
     private static readonly Option<string?> MaxPacketAge = NodeOptions.Create("--max-packet-age", "Objects older than this are deleted unread (stale backlog, replays)", "60s", "DURATION");
+    private static readonly Option<string?> NetworkKeyFile = NodeOptions.Create("--network-key-file",
+        "Seal every object with this key and accept only objects sealed with it (create one with: hoshino keygen --output PATH)", null, "PATH");
     private static readonly Option<string?> LogLevelOption = NodeOptions.Create("--log-level", "trace, debug, information, warning, error", "information", "LEVEL");
 
     public static Command Create()
@@ -38,7 +41,7 @@ internal static class UpCommand
         var command = new Command("up", "Run a node in the foreground (systemd: Type=notify)")
         {
             Interface, NodeOptions.Prefix, NodeOptions.MachineIdFile, NodeOptions.Address, Mtu, Store, S3Endpoint, S3Region, StoreNetns, StoreWait,
-            MetricsListen, PollMin, PollMax, MaxPacketAge, LogLevelOption,
+            MetricsListen, PollMin, PollMax, MaxPacketAge, NetworkKeyFile, LogLevelOption,
         };
         command.SetAction(async (parse, _) => await NodeHost.RunAsync(Bind(parse)));
         return command;
@@ -59,8 +62,11 @@ internal static class UpCommand
         }
         int mtu = ParseInt(parse.GetValue(Mtu)!, "--mtu", 1280, 65535);
 
+        // Loaded now, so a loose or malformed key file stops the node before anything starts.
+        NetworkKey? key = parse.GetValue(NetworkKeyFile) is { Length: > 0 } keyFile ? NetworkKey.Load(keyFile) : null;
         var ingress = new IngressOptions
         {
+            Key = key,
             PollMin = Durations.Parse(parse.GetValue(PollMin)!, "--poll-min"),
             PollMax = Durations.Parse(parse.GetValue(PollMax)!, "--poll-max"),
             MaxPacketAge = Durations.Parse(parse.GetValue(MaxPacketAge)!, "--max-packet-age"),
@@ -96,7 +102,7 @@ internal static class UpCommand
             },
             MetricsListen = ParseListen(parse.GetValue(MetricsListen), address),
             Ingress = ingress,
-            Egress = new EgressOptions(),
+            Egress = new EgressOptions { Key = key },
             LogLevel = ParseLogLevel(parse.GetValue(LogLevelOption)!),
         };
     }

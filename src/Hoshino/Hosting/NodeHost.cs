@@ -106,7 +106,8 @@ internal static partial class NodeHost
                     ExitCodes.Unavailable, ex);
             }
             Log.Ready(logger, settings.Interface, self.ToString(), settings.Mtu, store.Description,
-                settings.MetricsListen.Count == 0 ? "off" : string.Join(", ", settings.MetricsListen.Select(e => $"http://{e}/metrics")));
+                settings.MetricsListen.Count == 0 ? "off" : string.Join(", ", settings.MetricsListen.Select(e => $"http://{e}/metrics")),
+                settings.Egress.Key is { } key ? $"sealed (key {key.Fingerprint})" : "not sealed");
             SystemdNotify.Send($"READY=1\nSTATUS=node {self} up on {settings.Interface}\nMAINPID={Environment.ProcessId}");
             await app.WaitForShutdownAsync();
             SystemdNotify.Send("STOPPING=1\nSTATUS=flushing queued packets and removing the interface");
@@ -168,8 +169,8 @@ internal static partial class NodeHost
 
     private static partial class Log
     {
-        [LoggerMessage(EventIds.NodeReady, LogLevel.Information, "Node up: {Interface} {Address} mtu {Mtu}, store {Store}, metrics {Metrics}")]
-        public static partial void Ready(ILogger logger, string @interface, string address, int mtu, string store, string metrics);
+        [LoggerMessage(EventIds.NodeReady, LogLevel.Information, "Node up: {Interface} {Address} mtu {Mtu}, store {Store}, metrics {Metrics}, objects {Sealing}")]
+        public static partial void Ready(ILogger logger, string @interface, string address, int mtu, string store, string metrics, string sealing);
 
         [LoggerMessage(EventIds.NodeStopping, LogLevel.Information, "Stopping: flushing queued packets and removing {Interface}")]
         public static partial void Stopping(ILogger logger, string @interface);

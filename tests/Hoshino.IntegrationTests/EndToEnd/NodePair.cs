@@ -6,8 +6,11 @@ using Hoshino.Store;
 namespace Hoshino.IntegrationTests.EndToEnd;
 
 /// <summary>One running node: its namespace, address and process.</summary>
-internal sealed class RunningNode(NodeNamespace ns, IPAddress address, HoshinoProcess process, string machineIdFile, Uri? endpoint)
+internal sealed class RunningNode(NodeNamespace ns, IPAddress address, HoshinoProcess process, string machineIdFile, Uri? endpoint, string[] args)
 {
+    /// <summary>Extra flags this node was started with.</summary>
+    public string[] Args { get; } = args;
+
     /// <summary>The store endpoint this node was given; null for RGW itself.</summary>
     public Uri? Endpoint { get; } = endpoint;
 
@@ -48,14 +51,17 @@ internal sealed class NodePair : IAsyncDisposable
     /// <param name="tag">Short, unique: part of the namespace names.</param>
     /// <param name="cancellationToken">Abandons the start.</param>
     /// <param name="endpointA">Where node A reaches the store, e.g. through a <see cref="FaultyProxy"/>; default RGW itself.</param>
-    public static async Task<NodePair> StartAsync(StoreNetwork network, string tag, CancellationToken cancellationToken, Uri? endpointA = null)
+    /// <param name="argsA">Extra flags for node A's <c>hoshino up</c>.</param>
+    /// <param name="argsB">Extra flags for node B's.</param>
+    public static async Task<NodePair> StartAsync(StoreNetwork network, string tag, CancellationToken cancellationToken, Uri? endpointA = null,
+        string[]? argsA = null, string[]? argsB = null)
     {
         await network.EnsureStartedAsync(cancellationToken);
-        var pair = new NodePair(network, $"e2e-{tag}-{Guid.NewGuid():n}/") { _endpointA = endpointA };
+        var pair = new NodePair(network, $"e2e-{tag}-{Guid.NewGuid():n}/") { _endpointA = endpointA, _argsA = argsA ?? [], _argsB = argsB ?? [] };
         try
         {
-            pair.A = await pair.StartNodeAsync(tag + "a", "a1a1a1a1a1a1a1a1" + "0123456789abcdef", pair._endpointA, cancellationToken);
-            pair.B = await pair.StartNodeAsync(tag + "b", "b2b2b2b2b2b2b2b2" + "fedcba9876543210", null, cancellationToken);
+            pair.A = await pair.StartNodeAsync(tag + "a", "a1a1a1a1a1a1a1a1" + "0123456789abcdef", pair._endpointA, pair._argsA, cancellationToken);
+            pair.B = await pair.StartNodeAsync(tag + "b", "b2b2b2b2b2b2b2b2" + "fedcba9876543210", null, pair._argsB, cancellationToken);
             await pair.A.Process.WaitForLineAsync("Node up", TimeSpan.FromSeconds(30));
             await pair.B.Process.WaitForLineAsync("Node up", TimeSpan.FromSeconds(30));
         }
@@ -68,29 +74,30 @@ internal sealed class NodePair : IAsyncDisposable
     }
 
     private Uri? _endpointA;
+    private string[] _argsA = [], _argsB = [];
 
-    private async Task<RunningNode> StartNodeAsync(string suffix, string machineId, Uri? endpoint, CancellationToken cancellationToken)
+    private async Task<RunningNode> StartNodeAsync(string suffix, string machineId, Uri? endpoint, string[] args, CancellationToken cancellationToken)
     {
         NodeNamespace ns = await Network.AddNodeAsync(suffix, cancellationToken);
         _owned.Add(ns);
         string idFile = Path.Combine(_dir, suffix + ".machine-id");
         await File.WriteAllTextAsync(idFile, machineId + "\n", cancellationToken);
         IPAddress address = NodeAddress.FromMachineId(NodeAddress.ParsePrefix(NodeAddress.DefaultPrefix), machineId);
-        return new RunningNode(ns, address, StartProcess(ns, idFile, endpoint), idFile, endpoint);
+        return new RunningNode(ns, address, StartProcess(ns, idFile, endpoint, args), idFile, endpoint, args);
     }
 
     /// <summary>Starts the node's process again in its namespace (after it was killed); waits until it is up.</summary>
     public async Task RestartAsync(RunningNode node)
     {
-        node.Process = StartProcess(node.Namespace, node.MachineIdFile, node.Endpoint);
+        node.Process = StartProcess(node.Namespace, node.MachineIdFile, node.Endpoint, node.Args);
         await node.Process.WaitForLineAsync("Node up", TimeSpan.FromSeconds(30));
     }
 
-    private HoshinoProcess StartProcess(NodeNamespace ns, string idFile, Uri? endpoint)
+    private HoshinoProcess StartProcess(NodeNamespace ns, string idFile, Uri? endpoint, string[] args)
     {
         HoshinoProcess process = HoshinoProcess.Start(
             ["up", "--store", $"s3://{Network.Bucket}/{KeyPrefix}", "--s3-endpoint", (endpoint ?? Network.Endpoint).ToString(),
-             "--machine-id-file", idFile, "--log-level", "information"],
+             "--machine-id-file", idFile, "--log-level", "information", .. args],
             ns.Name,
             new Dictionary<string, string>
             {
