@@ -2,8 +2,8 @@
 # Installs what the tests, the demo and the benchmarks need on Debian 12, quietly and idempotently:
 # Ceph RGW (a real S3 server), ping and iperf3. Run as root. Already-installed packages cost nothing.
 set -euo pipefail
-# gcc and zlib1g-dev: NativeAOT publishing links with them.
-packages=(radosgw ceph-mon ceph-osd iputils-ping iperf3 iproute2 curl ca-certificates gcc libc6-dev zlib1g-dev)
+# gcc and zlib1g-dev: NativeAOT publishing links with them. tcpdump: tests capture on the tunnel.
+packages=(radosgw ceph-mon ceph-osd iputils-ping iperf3 iproute2 curl ca-certificates gcc libc6-dev zlib1g-dev tcpdump)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -43,6 +43,7 @@ public sealed class HoshinoMetrics : IDisposable
     private readonly long[] _bundles = new long[2];
     private long _heartbeatTicks;
     private long _duplicatesSuppressed;
+    private long _objectsDeleted;
     private readonly DateTimeOffset _startTime;
     private readonly TimeProvider _time;
     private readonly string _version;
@@ -92,6 +93,11 @@ public sealed class HoshinoMetrics : IDisposable
 
     /// <summary>An object that was already written to the kernel was listed again; it was not written twice.</summary>
     public void DuplicateSuppressed() => Interlocked.Increment(ref _duplicatesSuppressed);
+
+    /// <summary>Objects the ingress loop deleted after delivering or rejecting them.</summary>
+    public void ObjectsDeleted(int count) => Interlocked.Add(ref _objectsDeleted, count);
+
+    public long DeletedObjects => Volatile.Read(ref _objectsDeleted);
 
     public void BundleMade(Direction direction, int packets, int bytes)
     {
@@ -181,6 +187,9 @@ public sealed class HoshinoMetrics : IDisposable
         }
         w.Family("hoshino_duplicate_objects_total", "counter", "Objects listed again after delivery (delete pending) and not written twice.");
         w.Sample("hoshino_duplicate_objects_total", "", DuplicatesSuppressed);
+
+        w.Family("hoshino_deleted_objects_total", "counter", "Objects deleted from the inbox; each was written to the kernel or rejected first.");
+        w.Sample("hoshino_deleted_objects_total", "", DeletedObjects);
 
         w.Family("hoshino_s3_requests_total", "counter", "Store requests, by operation (S3: PUT, LIST, GET, DeleteObjects).");
         foreach (StoreOperation op in Enum.GetValues<StoreOperation>())

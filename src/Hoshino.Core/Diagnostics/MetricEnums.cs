@@ -76,6 +76,7 @@ internal static class MetricLabels
         Packets.RejectReason.WrongDestination => "wrong_destination",
         Packets.RejectReason.TooLarge => "too_large",
         Packets.RejectReason.TooOld => "too_old",
+        Packets.RejectReason.Replay => "replay",
         Packets.RejectReason.Unsealed => "unsealed",
         Packets.RejectReason.AuthFailed => "auth_failed",
         _ => "none",

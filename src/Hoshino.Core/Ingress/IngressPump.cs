@@ -33,6 +33,12 @@ public sealed partial class IngressPump : IDisposable
     // its task's result, which the loop collects before starting the next delete.
     /// <summary>Keys written to the kernel whose delete is not yet confirmed: never written again.</summary>
     private readonly HashSet<string> _delivered = new(StringComparer.Ordinal);
+    /// <summary>
+    /// Keys delivered within the maximum packet age, with their ULID time: the same key written again
+    /// (a replay of a delivered object) is rejected. Older keys are rejected as too old anyway.
+    /// </summary>
+    private readonly Dictionary<string, DateTimeOffset> _recent = new(StringComparer.Ordinal);
+    private DateTimeOffset _lastForget;
     /// <summary>Keys of the delete in flight (delivered or rejected): skipped by the next listing.</summary>
     private HashSet<string> _deleting = new(StringComparer.Ordinal);
     private Task<DeleteResult> _pendingDelete = NoDelete;
@@ -141,6 +147,7 @@ public sealed partial class IngressPump : IDisposable
         var toDelete = new List<string>();
         var fetches = new List<(ObjectKey Key, string Name, Task<byte[]?> Body)>();
         DateTimeOffset now = _time.GetUtcNow();
+        ForgetExpired(now);
         foreach (StoredObject item in listing)
         {
             if (item.Key == _leaseKey)
@@ -158,14 +165,15 @@ public sealed partial class IngressPump : IDisposable
                 toDelete.Add(item.Key);
                 continue;
             }
-            RejectReason reason = Screen(item, now, out ObjectKey key);
+            ObjectKey parsed = default;
+            RejectReason reason = _recent.ContainsKey(item.Key) ? RejectReason.Replay : Screen(item, now, out parsed);
             if (reason != RejectReason.None)
             {
                 Reject(item.Key, reason);
                 toDelete.Add(item.Key);
                 continue;
             }
-            fetches.Add((key, item.Key, FetchAsync(item.Key, cancellationToken)));
+            fetches.Add((parsed, item.Key, FetchAsync(item.Key, cancellationToken)));
         }
 
         int packets = 0;
@@ -222,6 +230,7 @@ public sealed partial class IngressPump : IDisposable
             _metrics.BundleMade(Direction.Ingress, written, body.Length);
             packets += written;
             _delivered.Add(name);
+            _recent[name] = key.Id.Time;
             toDelete.Add(name);
             Log.BundleWritten(_logger, name, written);
         }
@@ -232,6 +241,26 @@ public sealed partial class IngressPump : IDisposable
             return PollOutcome.Congested;
         }
         return packets > 0 || toDelete.Count > 0 ? PollOutcome.Work : PollOutcome.Idle;
+    }
+
+    /// <summary>
+    /// Drops remembered keys older than the maximum packet age (at most once a second): from then on
+    /// a replay of them is too old anyway.
+    /// </summary>
+    private void ForgetExpired(DateTimeOffset now)
+    {
+        if (_recent.Count == 0 || now - _lastForget < TimeSpan.FromSeconds(1))
+        {
+            return;
+        }
+        _lastForget = now;
+        foreach ((string name, DateTimeOffset made) in _recent)
+        {
+            if (now - made > _options.MaxPacketAge)
+            {
+                _recent.Remove(name);
+            }
+        }
     }
 
     private RejectReason Screen(StoredObject item, DateTimeOffset now, out ObjectKey key)
@@ -306,6 +335,7 @@ public sealed partial class IngressPump : IDisposable
         try
         {
             await _store.DeleteAsync(keys, cancellationToken);
+            _metrics.ObjectsDeleted(keys.Count);
             return new DeleteResult(keys, true);
         }
         catch (Exception ex)

@@ -302,4 +302,6 @@ public enum RejectReason
     Unsealed,
     /// <summary>Sealed, but does not open with this node's network key: another key, or altered.</summary>
     AuthFailed,
+    /// <summary>A key this node already delivered, written again within the maximum packet age.</summary>
+    Replay,
 }

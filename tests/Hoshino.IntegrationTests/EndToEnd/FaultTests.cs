@@ -53,6 +53,21 @@ public sealed partial class FaultTests(StoreNetwork network) : IAsyncLifetime
         Assert.True(Netns.Metric(a, "hoshino_s3_errors_total{operation=\"put\",kind=\"transient\"}") > 0, a);
         Assert.True(Netns.Metric(a, "hoshino_s3_retries_total{operation=\"put\"}") > 0, a);
         Assert.True(Netns.Metric(a, "hoshino_s3_errors_total{operation=\"list\",kind=\"transient\"}") > 0, a);
+        // Nothing left the store without reaching the kernel or being rejected: each object B deleted
+        // is one it delivered, rejected, or had delivered before and deleted again.
+        string b = "";
+        double handled = 0, deleted = -1;
+        for (int i = 0; i < 50 && handled != deleted; i++) // the last deletes run in the background
+        {
+            await Task.Delay(100, Ct);
+            b = await _pair.B.LocalMetricsAsync();
+            double rejected = b.Split('\n').Where(l => l.StartsWith("hoshino_rejected_objects_total{", StringComparison.Ordinal))
+                .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+            handled = Netns.Metric(b, "hoshino_bundles_total{direction=\"ingress\"}") + rejected + Netns.Metric(b, "hoshino_duplicate_objects_total");
+            deleted = Netns.Metric(b, "hoshino_deleted_objects_total");
+        }
+        Assert.Equal(handled, deleted);
+        Assert.True(Netns.Metric(b, "hoshino_deleted_objects_total") > 0, b);
         foreach (RunningNode node in new[] { _pair.A, _pair.B })
         {
             // Up, and readable: failures are logged at most once per 10 s per kind, not per request.

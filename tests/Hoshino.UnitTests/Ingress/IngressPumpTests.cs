@@ -552,6 +552,24 @@ public sealed class IngressPumpTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task PollOnce_DeliveredKeyWrittenAgain_RejectedAsReplayNotWrittenTwice()
+    {
+        byte[] body = Bundle(Numbered(Peer, Self, 1));
+        string key = await PutAsync(Peer, body);
+        using IngressPump pump = CreatePump();
+        await pump.PollOnceAsync(Ct);
+        await Eventually.True(async () => (await InboxAsync()).Count == 0, "the delivered object was deleted");
+
+        await _store.Inner.PutAsync(key, body, Ct); // an attacker, or a confused writer, puts it back
+        await pump.PollOnceAsync(Ct);
+        await pump.PollOnceAsync(Ct);
+
+        Assert.Single(Written());
+        Assert.Equal(1, _metrics.Rejected(RejectReason.Replay));
+        await Eventually.True(async () => (await InboxAsync()).Count == 0, "the replay was deleted");
+    }
+
     private sealed class ThrowingListStore : IPacketStore
     {
         public string Description => "throwing";
