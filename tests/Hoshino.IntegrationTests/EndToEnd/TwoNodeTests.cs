@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Net;
 using System.Security.Cryptography;
 using Hoshino.IntegrationTests.Infrastructure;
@@ -89,15 +88,15 @@ public sealed class TwoNodeTests(StoreNetwork network) : IAsyncLifetime
 
         // An echo request to B that claims to come from mallory, in a key that says it is from A:
         // if it reached B's kernel, B would answer into mallory's inbox.
-        byte[] spoofed = EchoRequest(mallory, b);
+        byte[] spoofed = TestPackets.Icmp(TestPackets.EchoRequest, mallory, b);
         string spoofKey = new ObjectKey(b, a, ids.Next()).ToString();
         string garbageKey = new ObjectKey(b, a, ids.Next()).ToString();
         string badKey = $"{b}/not-an-address/{ids.Next()}";
-        await _pair.Store.PutAsync(spoofKey, Bundle(spoofed), Ct);
+        await _pair.Store.PutAsync(spoofKey, TestPackets.Bundle(spoofed), Ct);
         byte[] garbage = RandomNumberGenerator.GetBytes(1000);
         garbage[0] = 0x00; // neither "HSN" nor an IPv6 first nibble: always "malformed", never "not_ipv6"
         await _pair.Store.PutAsync(garbageKey, garbage, Ct);
-        await _pair.Store.PutAsync(badKey, Bundle(EchoRequest(a, b)), Ct);
+        await _pair.Store.PutAsync(badKey, TestPackets.Bundle(TestPackets.Icmp(TestPackets.EchoRequest, a, b)), Ct);
 
         string page = "";
         for (int i = 0; i < 100; i++)
@@ -153,47 +152,4 @@ public sealed class TwoNodeTests(StoreNetwork network) : IAsyncLifetime
     /// <summary>What waits in a node's inbox, apart from the running node's own address lease.</summary>
     private async Task<List<string>> BundlesInAsync(Address16 node) =>
         [.. (await _pair.Store.ListAsync(ObjectKey.InboxOf(node), 1000, Ct)).Select(o => o.Key).Where(k => k != Hoshino.Node.AddressLease.KeyOf(node))];
-
-    private static byte[] Bundle(params byte[][] packets)
-    {
-        byte[] body = new byte[BundleFormat.EncodedLength(packets.Length, packets.Sum(p => p.Length))];
-        int offset = BundleFormat.WriteHeader(body);
-        foreach (byte[] p in packets)
-        {
-            offset += BundleFormat.WriteFrame(body.AsSpan(offset), p);
-        }
-        return body;
-    }
-
-    /// <summary>An ICMPv6 echo request with a correct checksum.</summary>
-    private static byte[] EchoRequest(Address16 source, Address16 destination)
-    {
-        byte[] packet = new byte[40 + 16];
-        packet[0] = 0x60;
-        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(4), 16);
-        packet[6] = 58; // ICMPv6
-        packet[7] = 64;
-        source.ToIPAddress().TryWriteBytes(packet.AsSpan(8), out _);
-        destination.ToIPAddress().TryWriteBytes(packet.AsSpan(24), out _);
-        packet[40] = 128; // echo request
-        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(44), 0x4242);
-        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(46), 1);
-        "hoshino!"u8.CopyTo(packet.AsSpan(48));
-        uint sum = 0;
-        for (int i = 8; i < 40; i += 2)
-        {
-            sum += BinaryPrimitives.ReadUInt16BigEndian(packet.AsSpan(i));
-        }
-        sum += 16 + 58u;
-        for (int i = 40; i < packet.Length; i += 2)
-        {
-            sum += BinaryPrimitives.ReadUInt16BigEndian(packet.AsSpan(i));
-        }
-        while (sum >> 16 != 0)
-        {
-            sum = (sum & 0xFFFF) + (sum >> 16);
-        }
-        BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(42), (ushort)~sum);
-        return packet;
-    }
 }

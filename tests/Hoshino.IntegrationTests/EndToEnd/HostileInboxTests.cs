@@ -1,0 +1,128 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Net;
+using Hoshino.IntegrationTests.Infrastructure;
+using Hoshino.Packets;
+using Hoshino.Store;
+
+namespace Hoshino.IntegrationTests.EndToEnd;
+
+/// <summary>
+/// Everything hostile or broken that can land in a node's inbox, while tcpdump watches its interface:
+/// nothing of it reaches the kernel, each is counted by reason and deleted, and the node keeps serving.
+/// </summary>
+[Trait("Category", "EndToEnd")]
+public sealed class HostileInboxTests(StoreNetwork network) : IAsyncLifetime
+{
+    private NodePair _pair = null!;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync() =>
+        _pair = await NodePair.StartAsync(network, Guid.NewGuid().ToString("n")[..3], TestContext.Current.CancellationToken);
+
+    public async ValueTask DisposeAsync() => await _pair.DisposeAsync();
+
+    [Fact]
+    public async Task Inbox_EveryKindOfBadObject_NoneReachesTheInterface()
+    {
+        Address16 a = Address16.From(_pair.A.Address), b = Address16.From(_pair.B.Address);
+        Address16 mallory = Address16.From(IPAddress.Parse("fd5e:59b8:f71d:9a3e:bad:bad:bad:bad"));
+        var ids = new MonotonicUlid(TimeProvider.System);
+        string Key() => new ObjectKey(b, a, ids.Next()).ToString();
+        string capture = Path.Combine(Path.GetTempPath(), $"hoshino-capture-{Guid.NewGuid():n}.pcap");
+        using Process tcpdump = Process.Start("ip", ["netns", "exec", _pair.B.Namespace.Name, "tcpdump", "-i", "hoshino0", "-U", "-n", "-w", capture])!;
+        try
+        {
+            await Task.Delay(1000, Ct); // tcpdump attaches
+
+            // One good packet first: an echo *reply* from A, which B's kernel takes without answering.
+            string good = Key();
+            byte[] goodBody = TestPackets.Bundle(TestPackets.Icmp(TestPackets.EchoReply, a, b, sequence: 7));
+            await _pair.Store.PutAsync(good, goodBody, Ct);
+            await WaitForAsync("hoshino_packets_total{direction=\"ingress\"}", 1);
+
+            byte[] ipv4 = new byte[28];
+            ipv4[0] = 0x45;
+            BinaryPrimitives.WriteUInt16BigEndian(ipv4.AsSpan(2), 28);
+            byte[] truncated = TestPackets.Bundle(TestPackets.Icmp(TestPackets.EchoRequest, a, b));
+            byte[] unknownVersion = (byte[])goodBody.Clone();
+            unknownVersion[3] = 2;
+            byte[] random = new byte[4096];
+            new Random(42).NextBytes(random);
+            random[0] = 0x00;
+            var hostile = new (string Key, byte[] Body, string Reason)[]
+            {
+                (Key(), random, "malformed"),
+                (Key(), [], "empty"),
+                (Key(), truncated[..^10], "malformed"),
+                (Key(), unknownVersion, "unknown_version"),
+                (Key(), TestPackets.Bundle(ipv4), "not_ipv6"),
+                (Key(), TestPackets.Bundle(TestPackets.Icmp(TestPackets.EchoRequest, a, a)), "wrong_destination"),
+                (Key(), TestPackets.Bundle(TestPackets.Icmp(TestPackets.EchoRequest, mallory, b)), "wrong_source"),
+                ($"{b}/{a}/not-a-ulid", TestPackets.Bundle(TestPackets.Icmp(TestPackets.EchoRequest, a, b)), "bad_key"),
+                (new ObjectKey(b, a, Ulid.NewUlid(DateTimeOffset.UtcNow.AddMinutes(-5))).ToString(), TestPackets.Bundle(TestPackets.Icmp(TestPackets.EchoRequest, a, b)), "too_old"),
+                (good, goodBody, "replay"),
+                (Key(), new byte[100 << 20], "too_large"),
+            };
+            string before = await _pair.B.LocalMetricsAsync();
+            foreach ((string key, byte[] body, _) in hostile)
+            {
+                await _pair.Store.PutAsync(key, body, Ct);
+            }
+
+            foreach (IGrouping<string, (string Key, byte[] Body, string Reason)> reason in hostile.GroupBy(h => h.Reason))
+            {
+                await WaitForAsync($"hoshino_rejected_objects_total{{reason=\"{reason.Key}\"}}", reason.Count());
+            }
+            string after = await _pair.B.LocalMetricsAsync();
+            // Screened from the listing, never downloaded: bad key, too old, replay, and the 100 MiB object.
+            double gets = Netns.Metric(after, "hoshino_s3_requests_total{operation=\"get\"}") - Netns.Metric(before, "hoshino_s3_requests_total{operation=\"get\"}");
+            Assert.True(gets <= 7, $"{gets} GETs for 7 objects that needed reading");
+            Assert.Equal(1, Netns.Metric(after, "hoshino_packets_total{direction=\"ingress\"}"));
+            for (int i = 0; i < 50 && (await BundlesInBAsync()).Count > 0; i++)
+            {
+                await Task.Delay(100, Ct);
+            }
+            Assert.Empty(await BundlesInBAsync());
+        }
+        finally
+        {
+            using (Process stop = Process.Start("kill", ["-INT", tcpdump.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await stop.WaitForExitAsync(CancellationToken.None);
+            }
+            await tcpdump.WaitForExitAsync(CancellationToken.None);
+        }
+
+        ShellResult read = await Shell.RunAsync("tcpdump", ["-r", capture, "-n"], TimeSpan.FromSeconds(20), cancellationToken: Ct);
+        File.Delete(capture);
+        string[] seen = read.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(seen.Length == 1, $"the interface saw:\n{read.StandardOutput}");
+        Assert.Contains($"{_pair.A.Address} > {_pair.B.Address}: ICMP6, echo reply", seen[0], StringComparison.Ordinal);
+
+        // B keeps serving.
+        ShellResult ping = await Netns.ExecAsync(_pair.A.Namespace.Name, TimeSpan.FromSeconds(30),
+            "ping", "-6", "-c", "3", "-i", "0.2", "-W", "5", _pair.B.Address.ToString());
+        Assert.Equal(0, Netns.PingLoss(ping.StandardOutput));
+    }
+
+    private async Task WaitForAsync(string metric, double atLeast)
+    {
+        string page = "";
+        for (int i = 0; i < 150; i++)
+        {
+            page = await _pair.B.LocalMetricsAsync();
+            if (Netns.Metric(page, metric) >= atLeast)
+            {
+                Assert.Equal(atLeast, Netns.Metric(page, metric));
+                return;
+            }
+            await Task.Delay(100, Ct);
+        }
+        Assert.Fail($"{metric} did not reach {atLeast}:\n{page}");
+    }
+
+    private async Task<List<string>> BundlesInBAsync() =>
+        [.. (await _pair.Store.ListAsync(ObjectKey.InboxOf(Address16.From(_pair.B.Address)), 1000, Ct)).Select(o => o.Key)
+            .Where(k => k != Hoshino.Node.AddressLease.KeyOf(Address16.From(_pair.B.Address)))];
+}
