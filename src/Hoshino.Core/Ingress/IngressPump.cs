@@ -139,6 +139,7 @@ public sealed partial class IngressPump : IDisposable
             StoreFailed("listing", ex);
             return PollOutcome.Congested;
         }
+        ForgetVanished(listing);
         if (listing.Count == 0)
         {
             return PollOutcome.Idle;
@@ -241,6 +242,21 @@ public sealed partial class IngressPump : IDisposable
             return PollOutcome.Congested;
         }
         return packets > 0 || toDelete.Count > 0 ? PollOutcome.Work : PollOutcome.Idle;
+    }
+
+    /// <summary>
+    /// A delete can take effect although it reported failure (the store applied it, then the answer
+    /// was lost). Such keys never come back to be deleted again, so once a complete listing no
+    /// longer shows them, stop remembering them as waiting for deletion.
+    /// </summary>
+    private void ForgetVanished(IReadOnlyList<StoredObject> listing)
+    {
+        if (_delivered.Count == 0 || listing.Count >= _options.ListLimit)
+        {
+            return; // nothing to forget, or the listing is not the whole inbox
+        }
+        var listed = new HashSet<string>(listing.Select(o => o.Key), StringComparer.Ordinal);
+        _delivered.RemoveWhere(key => !listed.Contains(key) && !_deleting.Contains(key));
     }
 
     /// <summary>
