@@ -12,25 +12,17 @@ namespace Hoshino.IntegrationTests.EndToEnd;
 /// nothing of it reaches the kernel, each is counted by reason and deleted, and the node keeps serving.
 /// </summary>
 [Trait("Category", "EndToEnd")]
-public sealed class HostileInboxTests(StoreNetwork network) : IAsyncLifetime
+public sealed class HostileInboxTests(StoreNetwork network) : NodePairTest(network)
 {
-    private NodePair _pair = null!;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync() =>
-        _pair = await NodePair.StartAsync(network, Guid.NewGuid().ToString("n")[..3], TestContext.Current.CancellationToken);
-
-    public async ValueTask DisposeAsync() => await _pair.DisposeAsync();
-
     [Fact]
     public async Task Inbox_EveryKindOfBadObject_NoneReachesTheInterface()
     {
-        Address16 a = Address16.From(_pair.A.Address), b = Address16.From(_pair.B.Address);
+        Address16 a = Address16.From(Pair.A.Address), b = Address16.From(Pair.B.Address);
         Address16 mallory = Address16.From(IPAddress.Parse("fd5e:59b8:f71d:9a3e:bad:bad:bad:bad"));
         var ids = new MonotonicUlid(TimeProvider.System);
         string Key() => new ObjectKey(b, a, ids.Next()).ToString();
         string capture = Path.Combine(Path.GetTempPath(), $"hoshino-capture-{Guid.NewGuid():n}.pcap");
-        using Process tcpdump = Process.Start("ip", ["netns", "exec", _pair.B.Namespace.Name, "tcpdump", "-i", "hoshino0", "-U", "-n", "-w", capture])!;
+        using Process tcpdump = Process.Start("ip", ["netns", "exec", Pair.B.Namespace.Name, "tcpdump", "-i", "hoshino0", "-U", "-n", "-w", capture])!;
         try
         {
             await Task.Delay(1000, Ct); // tcpdump attaches
@@ -38,7 +30,7 @@ public sealed class HostileInboxTests(StoreNetwork network) : IAsyncLifetime
             // One good packet first: an echo *reply* from A, which B's kernel takes without answering.
             string good = Key();
             byte[] goodBody = TestPackets.Bundle(TestPackets.Icmp(TestPackets.EchoReply, a, b, sequence: 7));
-            await _pair.Store.PutAsync(good, goodBody, Ct);
+            await Pair.Store.PutAsync(good, goodBody, Ct);
             await WaitForAsync("hoshino_packets_total{direction=\"ingress\"}", 1);
 
             byte[] ipv4 = new byte[28];
@@ -64,17 +56,17 @@ public sealed class HostileInboxTests(StoreNetwork network) : IAsyncLifetime
                 (good, goodBody, "replay"),
                 (Key(), new byte[100 << 20], "too_large"),
             };
-            string before = await _pair.B.LocalMetricsAsync();
+            string before = await Pair.B.LocalMetricsAsync();
             foreach ((string key, byte[] body, _) in hostile)
             {
-                await _pair.Store.PutAsync(key, body, Ct);
+                await Pair.Store.PutAsync(key, body, Ct);
             }
 
             foreach (IGrouping<string, (string Key, byte[] Body, string Reason)> reason in hostile.GroupBy(h => h.Reason))
             {
                 await WaitForAsync($"hoshino_rejected_objects_total{{reason=\"{reason.Key}\"}}", reason.Count());
             }
-            string after = await _pair.B.LocalMetricsAsync();
+            string after = await Pair.B.LocalMetricsAsync();
             // Screened from the listing, never downloaded: bad key, too old, replay, and the 100 MiB object.
             double gets = Netns.Metric(after, "hoshino_s3_requests_total{operation=\"get\"}") - Netns.Metric(before, "hoshino_s3_requests_total{operation=\"get\"}");
             Assert.True(gets <= 7, $"{gets} GETs for 7 objects that needed reading");
@@ -98,11 +90,11 @@ public sealed class HostileInboxTests(StoreNetwork network) : IAsyncLifetime
         File.Delete(capture);
         string[] seen = read.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.True(seen.Length == 1, $"the interface saw:\n{read.StandardOutput}");
-        Assert.Contains($"{_pair.A.Address} > {_pair.B.Address}: ICMP6, echo reply", seen[0], StringComparison.Ordinal);
+        Assert.Contains($"{Pair.A.Address} > {Pair.B.Address}: ICMP6, echo reply", seen[0], StringComparison.Ordinal);
 
         // B keeps serving.
-        ShellResult ping = await Netns.ExecAsync(_pair.A.Namespace.Name, TimeSpan.FromSeconds(30),
-            "ping", "-6", "-c", "3", "-i", "0.2", "-W", "5", _pair.B.Address.ToString());
+        ShellResult ping = await Netns.ExecAsync(Pair.A.Namespace.Name, TimeSpan.FromSeconds(30),
+            "ping", "-6", "-c", "3", "-i", "0.2", "-W", "5", Pair.B.Address.ToString());
         Assert.Equal(0, Netns.PingLoss(ping.StandardOutput));
     }
 
@@ -111,7 +103,7 @@ public sealed class HostileInboxTests(StoreNetwork network) : IAsyncLifetime
         string page = "";
         for (int i = 0; i < 150; i++)
         {
-            page = await _pair.B.LocalMetricsAsync();
+            page = await Pair.B.LocalMetricsAsync();
             if (Netns.Metric(page, metric) >= atLeast)
             {
                 Assert.Equal(atLeast, Netns.Metric(page, metric));
@@ -123,6 +115,6 @@ public sealed class HostileInboxTests(StoreNetwork network) : IAsyncLifetime
     }
 
     private async Task<List<string>> BundlesInBAsync() =>
-        [.. (await _pair.Store.ListAsync(ObjectKey.InboxOf(Address16.From(_pair.B.Address)), 1000, Ct)).Select(o => o.Key)
-            .Where(k => k != Hoshino.Node.AddressLease.KeyOf(Address16.From(_pair.B.Address)))];
+        [.. (await Pair.Store.ListAsync(ObjectKey.InboxOf(Address16.From(Pair.B.Address)), 1000, Ct)).Select(o => o.Key)
+            .Where(k => k != Hoshino.Node.AddressLease.KeyOf(Address16.From(Pair.B.Address)))];
 }

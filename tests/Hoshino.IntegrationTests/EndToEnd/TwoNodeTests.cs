@@ -11,21 +11,13 @@ namespace Hoshino.IntegrationTests.EndToEnd;
 /// metrics through the tunnel, hostile objects in the inbox, and a clean shutdown.
 /// </summary>
 [Trait("Category", "EndToEnd")]
-public sealed class TwoNodeTests(StoreNetwork network) : IAsyncLifetime
+public sealed class TwoNodeTests(StoreNetwork network) : NodePairTest(network)
 {
-    private NodePair _pair = null!;
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync() =>
-        _pair = await NodePair.StartAsync(network, Guid.NewGuid().ToString("n")[..3], TestContext.Current.CancellationToken);
-
-    public async ValueTask DisposeAsync() => await _pair.DisposeAsync();
-
     [Fact]
     public async Task Ping_TwentyPackets_NoLoss()
     {
-        ShellResult ping = await Netns.ExecAsync(_pair.A.Namespace.Name, TimeSpan.FromSeconds(60),
-            "ping", "-6", "-c", "20", "-i", "0.2", "-W", "5", _pair.B.Address.ToString());
+        ShellResult ping = await Netns.ExecAsync(Pair.A.Namespace.Name, TimeSpan.FromSeconds(60),
+            "ping", "-6", "-c", "20", "-i", "0.2", "-W", "5", Pair.B.Address.ToString());
 
         Assert.True(ping.Succeeded, ping.StandardOutput + ping.StandardError);
         Assert.Equal(0, Netns.PingLoss(ping.StandardOutput));
@@ -36,7 +28,7 @@ public sealed class TwoNodeTests(StoreNetwork network) : IAsyncLifetime
     {
         byte[] payload = RandomNumberGenerator.GetBytes(8 << 20);
 
-        byte[] received = await TcpTransfer.RunAsync(_pair.A, _pair.B, payload, TimeSpan.Zero, TimeSpan.FromSeconds(120), Ct);
+        byte[] received = await TcpTransfer.RunAsync(Pair.A, Pair.B, payload, TimeSpan.Zero, TimeSpan.FromSeconds(120), Ct);
 
         Assert.Equal(SHA256.HashData(payload), received);
     }
@@ -44,7 +36,7 @@ public sealed class TwoNodeTests(StoreNetwork network) : IAsyncLifetime
     [Fact]
     public async Task Metrics_PeerPageThroughTunnel_ShowsTraffic()
     {
-        string page = await Netns.HttpGetAsync(_pair.A.Namespace.Name, _pair.B.MetricsUrl);
+        string page = await Netns.HttpGetAsync(Pair.A.Namespace.Name, Pair.B.MetricsUrl);
 
         Assert.Contains("# TYPE hoshino_packets_total counter", page, StringComparison.Ordinal);
         Assert.Contains("hoshino_heartbeat_interval_seconds", page, StringComparison.Ordinal);
@@ -57,16 +49,16 @@ public sealed class TwoNodeTests(StoreNetwork network) : IAsyncLifetime
     [Fact]
     public async Task Counters_AfterTraffic_EgressOfAMatchesIngressOfB()
     {
-        ShellResult ping = await Netns.ExecAsync(_pair.A.Namespace.Name, TimeSpan.FromSeconds(60),
-            "ping", "-6", "-c", "30", "-i", "0.05", "-W", "5", _pair.B.Address.ToString());
+        ShellResult ping = await Netns.ExecAsync(Pair.A.Namespace.Name, TimeSpan.FromSeconds(60),
+            "ping", "-6", "-c", "30", "-i", "0.05", "-W", "5", Pair.B.Address.ToString());
         Assert.True(ping.Succeeded, ping.StandardOutput);
 
         // Nothing is in flight once both sides are quiet; allow a little time for the last delete.
         double aEgress = 0, bIngress = 0;
         for (int i = 0; i < 50; i++)
         {
-            aEgress = Netns.Metric(await _pair.A.LocalMetricsAsync(), "hoshino_packets_total{direction=\"egress\"}");
-            bIngress = Netns.Metric(await _pair.B.LocalMetricsAsync(), "hoshino_packets_total{direction=\"ingress\"}");
+            aEgress = Netns.Metric(await Pair.A.LocalMetricsAsync(), "hoshino_packets_total{direction=\"egress\"}");
+            bIngress = Netns.Metric(await Pair.B.LocalMetricsAsync(), "hoshino_packets_total{direction=\"ingress\"}");
             if (aEgress == bIngress)
             {
                 break;
@@ -81,8 +73,8 @@ public sealed class TwoNodeTests(StoreNetwork network) : IAsyncLifetime
     [Fact]
     public async Task Inbox_HostileObjects_RejectedCountedDeletedAndNodeKeepsServing()
     {
-        Address16 b = Address16.From(_pair.B.Address);
-        Address16 a = Address16.From(_pair.A.Address);
+        Address16 b = Address16.From(Pair.B.Address);
+        Address16 a = Address16.From(Pair.A.Address);
         Address16 mallory = Address16.From(IPAddress.Parse("fd5e:59b8:f71d:9a3e:dead:beef:0:1"));
         var ids = new MonotonicUlid(TimeProvider.System);
 
@@ -92,16 +84,16 @@ public sealed class TwoNodeTests(StoreNetwork network) : IAsyncLifetime
         string spoofKey = new ObjectKey(b, a, ids.Next()).ToString();
         string garbageKey = new ObjectKey(b, a, ids.Next()).ToString();
         string badKey = $"{b}/not-an-address/{ids.Next()}";
-        await _pair.Store.PutAsync(spoofKey, TestPackets.Bundle(spoofed), Ct);
+        await Pair.Store.PutAsync(spoofKey, TestPackets.Bundle(spoofed), Ct);
         byte[] garbage = RandomNumberGenerator.GetBytes(1000);
         garbage[0] = 0x00; // neither "HSN" nor an IPv6 first nibble: always "malformed", never "not_ipv6"
-        await _pair.Store.PutAsync(garbageKey, garbage, Ct);
-        await _pair.Store.PutAsync(badKey, TestPackets.Bundle(TestPackets.Icmp(TestPackets.EchoRequest, a, b)), Ct);
+        await Pair.Store.PutAsync(garbageKey, garbage, Ct);
+        await Pair.Store.PutAsync(badKey, TestPackets.Bundle(TestPackets.Icmp(TestPackets.EchoRequest, a, b)), Ct);
 
         string page = "";
         for (int i = 0; i < 100; i++)
         {
-            page = await _pair.B.LocalMetricsAsync();
+            page = await Pair.B.LocalMetricsAsync();
             if (Netns.Metric(page, "hoshino_rejected_objects_total{reason=\"wrong_source\"}") >= 1
                 && Netns.Metric(page, "hoshino_rejected_objects_total{reason=\"malformed\"}") >= 1
                 && Netns.Metric(page, "hoshino_rejected_objects_total{reason=\"bad_key\"}") >= 1)
@@ -120,36 +112,36 @@ public sealed class TwoNodeTests(StoreNetwork network) : IAsyncLifetime
             await Task.Delay(100, Ct);
         }
         Assert.Empty(await BundlesInAsync(b));
-        Assert.Empty(await _pair.Store.ListAsync(ObjectKey.InboxOf(mallory), 1000, Ct));
+        Assert.Empty(await Pair.Store.ListAsync(ObjectKey.InboxOf(mallory), 1000, Ct));
         Assert.Equal(0, Netns.Metric(page, "hoshino_packets_total{direction=\"ingress\"}"));
 
         // B keeps serving.
-        ShellResult ping = await Netns.ExecAsync(_pair.A.Namespace.Name, TimeSpan.FromSeconds(30),
-            "ping", "-6", "-c", "3", "-i", "0.2", "-W", "5", _pair.B.Address.ToString());
+        ShellResult ping = await Netns.ExecAsync(Pair.A.Namespace.Name, TimeSpan.FromSeconds(30),
+            "ping", "-6", "-c", "3", "-i", "0.2", "-W", "5", Pair.B.Address.ToString());
         Assert.Equal(0, Netns.PingLoss(ping.StandardOutput));
     }
 
     [Fact]
     public async Task Sigterm_BothNodes_ExitZeroInterfacesGoneInboxesEmpty()
     {
-        ShellResult ping = await Netns.ExecAsync(_pair.A.Namespace.Name, TimeSpan.FromSeconds(30),
-            "ping", "-6", "-c", "5", "-i", "0.2", "-W", "5", _pair.B.Address.ToString());
+        ShellResult ping = await Netns.ExecAsync(Pair.A.Namespace.Name, TimeSpan.FromSeconds(30),
+            "ping", "-6", "-c", "5", "-i", "0.2", "-W", "5", Pair.B.Address.ToString());
         Assert.Equal(0, Netns.PingLoss(ping.StandardOutput));
 
-        _pair.A.Process.Terminate();
-        _pair.B.Process.Terminate();
+        Pair.A.Process.Terminate();
+        Pair.B.Process.Terminate();
 
-        Assert.Equal(0, await _pair.A.Process.WaitForExitAsync(TimeSpan.FromSeconds(20)));
-        Assert.Equal(0, await _pair.B.Process.WaitForExitAsync(TimeSpan.FromSeconds(20)));
-        foreach (RunningNode node in new[] { _pair.A, _pair.B })
+        Assert.Equal(0, await Pair.A.Process.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Equal(0, await Pair.B.Process.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        foreach (RunningNode node in new[] { Pair.A, Pair.B })
         {
             ShellResult link = await Shell.RunAsync("ip", ["-n", node.Namespace.Name, "link", "show", "hoshino0"], TimeSpan.FromSeconds(10), cancellationToken: Ct);
             Assert.False(link.Succeeded, $"hoshino0 still exists in {node.Namespace.Name}: {link.StandardOutput}");
-            Assert.Empty(await _pair.Store.ListAsync(ObjectKey.InboxOf(Address16.From(node.Address)), 1000, Ct));
+            Assert.Empty(await Pair.Store.ListAsync(ObjectKey.InboxOf(Address16.From(node.Address)), 1000, Ct));
         }
     }
 
     /// <summary>What waits in a node's inbox, apart from the running node's own address lease.</summary>
     private async Task<List<string>> BundlesInAsync(Address16 node) =>
-        [.. (await _pair.Store.ListAsync(ObjectKey.InboxOf(node), 1000, Ct)).Select(o => o.Key).Where(k => k != Hoshino.Node.AddressLease.KeyOf(node))];
+        [.. (await Pair.Store.ListAsync(ObjectKey.InboxOf(node), 1000, Ct)).Select(o => o.Key).Where(k => k != Hoshino.Node.AddressLease.KeyOf(node))];
 }
