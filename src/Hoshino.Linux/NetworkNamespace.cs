@@ -19,4 +19,27 @@ internal static class NetworkNamespace
         if (Libc.SetNs(ns, Libc.CLONE_NEWNET) < 0)
             Errno.Throw($"setns({path})", Marshal.GetLastPInvokeError());
     }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on a short-lived thread that entered the namespace at
+    /// <paramref name="path"/>: what it creates (sockets, name resolution) belongs to that namespace.
+    /// </summary>
+    public static Task<T> RunInAsync<T>(string path, Func<T> work)
+    {
+        var result = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                EnterOnCurrentThread(path);
+                result.SetResult(work());
+            }
+            catch (Exception ex)
+            {
+                result.SetException(ex);
+            }
+        }) { IsBackground = true, Name = "hoshino-netns" };
+        thread.Start();
+        return result.Task;
+    }
 }

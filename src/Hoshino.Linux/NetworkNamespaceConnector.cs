@@ -26,7 +26,7 @@ public sealed class NetworkNamespaceConnector
 
     public async ValueTask<Stream> ConnectAsync(DnsEndPoint endpoint, CancellationToken cancellationToken)
     {
-        (Socket socket, IPAddress[] addresses) = await InNamespaceAsync(() =>
+        (Socket socket, IPAddress[] addresses) = await NetworkNamespace.RunInAsync(_path, () =>
         {
             IPAddress[] found = IPAddress.TryParse(endpoint.Host, out IPAddress? literal) ? [literal] : Dns.GetHostAddresses(endpoint.Host);
             return (new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true }, found);
@@ -41,24 +41,5 @@ public sealed class NetworkNamespaceConnector
             socket.Dispose();
             throw;
         }
-    }
-
-    private Task<T> InNamespaceAsync<T>(Func<T> work)
-    {
-        var result = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                NetworkNamespace.EnterOnCurrentThread(_path);
-                result.SetResult(work());
-            }
-            catch (Exception ex)
-            {
-                result.SetException(ex);
-            }
-        }) { IsBackground = true, Name = "hoshino-store-netns" };
-        thread.Start();
-        return result.Task;
     }
 }

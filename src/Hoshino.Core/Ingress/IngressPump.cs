@@ -251,9 +251,9 @@ public sealed partial class IngressPump : IDisposable
     /// </summary>
     private void ForgetVanished(IReadOnlyList<StoredObject> listing)
     {
-        if (_delivered.Count == 0 || listing.Count >= _options.ListLimit)
+        if (_delivered.Count == 0 || listing.Count >= _options.ListLimit || _deleting.IsSupersetOf(_delivered))
         {
-            return; // nothing to forget, or the listing is not the whole inbox
+            return; // nothing whose delete failed, or the listing is not the whole inbox
         }
         var listed = new HashSet<string>(listing.Select(o => o.Key), StringComparer.Ordinal);
         _delivered.RemoveWhere(key => !listed.Contains(key) && !_deleting.Contains(key));

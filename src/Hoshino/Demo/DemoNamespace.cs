@@ -36,23 +36,15 @@ internal sealed class DemoNamespace : IDisposable
     /// </summary>
     public Socket CreateSocket(SocketType type, ProtocolType protocol)
     {
-        Socket? socket = null;
-        Exception? failure = null;
-        var thread = new Thread(() =>
+        try
         {
-            try
-            {
-                NetworkNamespace.EnterOnCurrentThread($"/var/run/netns/{Name}");
-                socket = new Socket(AddressFamily.InterNetworkV6, type, protocol);
-            }
-            catch (Exception ex)
-            {
-                failure = ex;
-            }
-        }) { Name = "hoshino-demo-netns", IsBackground = true };
-        thread.Start();
-        thread.Join();
-        return socket ?? throw new FatalException($"creating a socket in network namespace {Name}: {failure?.Message}", ExitCodes.Failure, failure);
+            return NetworkNamespace.RunInAsync($"/var/run/netns/{Name}", () => new Socket(AddressFamily.InterNetworkV6, type, protocol))
+                .GetAwaiter().GetResult();
+        }
+        catch (Exception ex) when (ex is not FatalException)
+        {
+            throw new FatalException($"creating a socket in network namespace {Name}: {ex.Message}", ExitCodes.Failure, ex);
+        }
     }
 
     public void Dispose()

@@ -13,26 +13,9 @@ internal static partial class Netns
     /// A TCP socket that lives in <paramref name="name"/>: made on a short-lived thread that entered
     /// the namespace (a socket belongs to the namespace it was created in, whichever thread uses it).
     /// </summary>
-    public static Socket CreateTcpSocket(string name)
-    {
-        Socket? socket = null;
-        Exception? failure = null;
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                NetworkNamespace.EnterOnCurrentThread($"/var/run/netns/{name}");
-                socket = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp);
-            }
-            catch (Exception ex)
-            {
-                failure = ex;
-            }
-        }) { Name = "netns-socket" };
-        thread.Start();
-        thread.Join();
-        return socket ?? throw new InvalidOperationException($"creating a socket in {name}", failure);
-    }
+    public static Socket CreateTcpSocket(string name) =>
+        NetworkNamespace.RunInAsync($"/var/run/netns/{name}", () => new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp))
+            .GetAwaiter().GetResult();
 
     /// <summary>Runs a command in the namespace and returns what it printed.</summary>
     public static Task<ShellResult> ExecAsync(string name, TimeSpan timeout, params string[] command) =>
