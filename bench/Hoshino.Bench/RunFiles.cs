@@ -6,7 +6,7 @@ namespace Hoshino.Bench;
 /// <summary>The raw files bench/run.sh leaves in its work directory, read back for the report.</summary>
 internal sealed class RunFiles(string directory)
 {
-    private static readonly string[] Operations = ["put", "list", "get", "delete"];
+    private static readonly string[] Operations = ["put", "list", "get", "head", "delete"];
 
     public Dictionary<string, string> Meta { get; } = File.ReadAllLines(Path.Combine(directory, "meta.env"))
         .Where(l => l.Contains('=', StringComparison.Ordinal))

@@ -132,7 +132,7 @@ public sealed class S3PacketStore : IPacketStore, IDisposable
                 }
                 if (item.Key.StartsWith(_prefix, StringComparison.Ordinal))
                 {
-                    result.Add(new StoredObject(item.Key[_prefix.Length..], item.Size ?? 0));
+                    result.Add(new StoredObject(item.Key[_prefix.Length..], item.Size ?? 0, TagOf(item.ETag)));
                 }
             }
             continuation = response.IsTruncated == true ? response.NextContinuationToken : null;
@@ -170,6 +170,28 @@ public sealed class S3PacketStore : IPacketStore, IDisposable
             return null; // another reader deleted it between our LIST and GET
         }
     }
+
+    /// <inheritdoc/>
+    public async Task<string?> GetTagAsync(string key, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        var request = new GetObjectMetadataRequest { BucketName = _bucket, Key = _prefix + key };
+        return await RunAsync("HEAD", key, async (client, ct) =>
+        {
+            try
+            {
+                GetObjectMetadataResponse response = await client.GetObjectMetadataAsync(request, ct);
+                return TagOf(response.ETag);
+            }
+            catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+            {
+                return null; // a HEAD's 404 has no body: a missing key (or bucket, which the next LIST reports)
+            }
+        }, cancellationToken);
+    }
+
+    /// <summary>LIST and HEAD both quote the ETag; compare it without the quotes.</summary>
+    private static string? TagOf(string? etag) => etag?.Trim('"');
 
     /// <inheritdoc/>
     public async Task DeleteAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)

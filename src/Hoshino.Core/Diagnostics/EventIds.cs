@@ -29,6 +29,7 @@ internal static class EventIds
     public const int EgressSenderFailed = 2007;
     public const int EgressFlushed = 2008;
     public const int EgressFlushTimedOut = 2009;
+    public const int EgressRingFailed = 2010;
 
     // 3xxx ingress (store → TUN)
     public const int IngressStarted = 3000;
@@ -40,4 +41,5 @@ internal static class EventIds
     public const int IngressSealedWithoutKey = 3006;
     public const int IngressAuthFailed = 3007;
     public const int IngressUnsealed = 3008;
+    public const int IngressDoorbellHeard = 3009;
 }

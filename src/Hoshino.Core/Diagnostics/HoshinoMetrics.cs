@@ -16,11 +16,11 @@ public sealed class HoshinoMetrics : IDisposable
 {
     public const string MeterName = "Hoshino";
 
-    /// <summary>AWS S3 Standard list prices, us-east-1, dollars per request (DELETE is free).</summary>
+    /// <summary>AWS S3 Standard list prices, us-east-1, dollars per request (DELETE is free, HEAD is priced as GET).</summary>
     public static double PriceOf(StoreOperation operation) => operation switch
     {
         StoreOperation.Put or StoreOperation.List => 0.005 / 1000,
-        StoreOperation.Get => 0.0004 / 1000,
+        StoreOperation.Get or StoreOperation.Head => 0.0004 / 1000,
         _ => 0,
     };
 
@@ -44,6 +44,9 @@ public sealed class HoshinoMetrics : IDisposable
     private long _heartbeatTicks;
     private long _duplicatesSuppressed;
     private long _objectsDeleted;
+    private long _doorbellsRung;
+    private long _doorbellsHeard;
+    private long _doorbellsFailed;
     private readonly DateTimeOffset _startTime;
     private readonly TimeProvider _time;
     private readonly string _version;
@@ -98,6 +101,21 @@ public sealed class HoshinoMetrics : IDisposable
     public void ObjectsDeleted(int count) => Interlocked.Add(ref _objectsDeleted, count);
 
     public long DeletedObjects => Volatile.Read(ref _objectsDeleted);
+
+    /// <summary>Egress rang a destination's doorbell (its first bundle after a quiet spell).</summary>
+    public void DoorbellRung() => Interlocked.Increment(ref _doorbellsRung);
+
+    /// <summary>Ingress, idle, found its doorbell changed and listed the inbox at once.</summary>
+    public void DoorbellHeard() => Interlocked.Increment(ref _doorbellsHeard);
+
+    /// <summary>Egress gave up ringing a doorbell (store errors, or no permission to ring).</summary>
+    public void DoorbellFailed() => Interlocked.Increment(ref _doorbellsFailed);
+
+    public long DoorbellsRung => Volatile.Read(ref _doorbellsRung);
+
+    public long DoorbellsFailed => Volatile.Read(ref _doorbellsFailed);
+
+    public long DoorbellsHeard => Volatile.Read(ref _doorbellsHeard);
 
     public void BundleMade(Direction direction, int packets, int bytes)
     {
@@ -191,7 +209,12 @@ public sealed class HoshinoMetrics : IDisposable
         w.Family("hoshino_deleted_objects_total", "counter", "Objects deleted from the inbox; each was written to the kernel or rejected first.");
         w.Sample("hoshino_deleted_objects_total", "", DeletedObjects);
 
-        w.Family("hoshino_s3_requests_total", "counter", "Store requests, by operation (S3: PUT, LIST, GET, DeleteObjects).");
+        w.Family("hoshino_doorbell_rings_total", "counter", "Doorbells rung for destinations after a quiet spell (sent; failed: given up), and rings that woke this idle node (heard).");
+        w.Sample("hoshino_doorbell_rings_total", "direction=\"sent\"", DoorbellsRung);
+        w.Sample("hoshino_doorbell_rings_total", "direction=\"failed\"", DoorbellsFailed);
+        w.Sample("hoshino_doorbell_rings_total", "direction=\"heard\"", DoorbellsHeard);
+
+        w.Family("hoshino_s3_requests_total", "counter", "Store requests, by operation (S3: PUT, LIST, GET, HEAD, DeleteObjects).");
         foreach (StoreOperation op in Enum.GetValues<StoreOperation>())
         {
             w.Sample("hoshino_s3_requests_total", $"operation=\"{MetricLabels.Of(op)}\"", Requests(op));

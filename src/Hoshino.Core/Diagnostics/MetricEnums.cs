@@ -30,7 +30,7 @@ public enum IgnoreReason
 }
 
 /// <summary>The store requests Hoshino makes; each is priced differently (see <see cref="HoshinoMetrics"/>).</summary>
-public enum StoreOperation { Put, List, Get, Delete }
+public enum StoreOperation { Put, List, Get, Delete, Head }
 
 internal static class MetricLabels
 {
@@ -61,6 +61,7 @@ internal static class MetricLabels
         StoreOperation.Put => "put",
         StoreOperation.List => "list",
         StoreOperation.Get => "get",
+        StoreOperation.Head => "head",
         _ => "delete",
     };
 

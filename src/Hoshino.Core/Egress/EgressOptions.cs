@@ -28,6 +28,14 @@ public sealed class EgressOptions
 
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// A bundle stored for a destination more than this after the previous one rings the
+    /// destination's doorbell (<c>{dest}/doorbell</c>), waking it if idle. Must stay well below the
+    /// receiver's <see cref="Ingress.IngressOptions.Linger"/>: a receiver that found the previous
+    /// bundle is still listing when this one lands.
+    /// </summary>
+    public TimeSpan RingAfter { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How long shutdown waits for queued packets to reach the store.</summary>
     public TimeSpan FlushTimeout { get; set; } = TimeSpan.FromSeconds(3);
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net;
+using System.Text;
 using Hoshino.Diagnostics;
 using Hoshino.Packets;
 using Hoshino.Store;
@@ -29,6 +30,10 @@ public sealed partial class EgressPump : IDisposable
     private readonly LogLimiter _failureLog;
     private readonly Lock _lock = new();
     private readonly Dictionary<Address16, Destination> _destinations = [];
+    /// <summary>When the last bundle to each destination was stored; entries older than <see cref="EgressOptions.RingAfter"/> mean nothing.</summary>
+    private readonly Dictionary<Address16, long> _lastStored = [];
+    private readonly TaskCompletionSource _ringsDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _ringsInFlight;
     private readonly CancellationTokenSource _abort = new();
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _queuedBytes;
@@ -94,6 +99,10 @@ public sealed partial class EgressPump : IDisposable
             {
                 _drained.TrySetResult();
             }
+            if (_ringsInFlight == 0)
+            {
+                _ringsDone.TrySetResult();
+            }
         }
         int queued = Volatile.Read(ref _queuedPackets);
         try
@@ -111,6 +120,10 @@ public sealed partial class EgressPump : IDisposable
             Log.FlushTimedOut(_logger, _options.FlushTimeout, left);
             await _drained.Task.WaitAsync(TimeSpan.FromSeconds(5), _time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
+        // No ring starts once stopping; let those under way finish (each is one small PUT).
+        await _ringsDone.Task.WaitAsync(_options.FlushTimeout, _time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _abort.CancelAsync();
+        await _ringsDone.Task.WaitAsync(TimeSpan.FromSeconds(5), _time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     private void ReadLoop(TaskCompletionSource done)
@@ -297,6 +310,10 @@ public sealed partial class EgressPump : IDisposable
                 _metrics.PacketsMoved(Direction.Egress, batch.Count, packetBytes);
                 _metrics.BundleMade(Direction.Egress, batch.Count, length);
                 Log.BundleUploaded(_logger, key, batch.Count, length);
+                if (TryStartRing(destination))
+                {
+                    _ = RingAsync(destination);
+                }
             }
         }
         finally
@@ -357,6 +374,104 @@ public sealed partial class EgressPump : IDisposable
                     return false;
                 }
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.RetryMaxDelay.Ticks));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether the bundle just stored for <paramref name="destination"/> must ring its doorbell: yes
+    /// unless another bundle reached it less than <see cref="EgressOptions.RingAfter"/> before. A
+    /// receiver keeps listing for its linger (2 s) after it finds work, so a bundle that follows
+    /// another within <c>RingAfter</c> (1 s) is found without a ring; one after a quiet spell may
+    /// meet a receiver that only HEADs its doorbell. Deciding after the PUT, not before it, keeps a
+    /// slow PUT from slipping past the receiver's linger unrung.
+    /// </summary>
+    private bool TryStartRing(Address16 destination)
+    {
+        long now = _time.GetTimestamp();
+        lock (_lock)
+        {
+            bool quiet = !_lastStored.TryGetValue(destination, out long last) || _time.GetElapsedTime(last, now) > _options.RingAfter;
+            _lastStored[destination] = now;
+            if (_lastStored.Count > 1024)
+            {
+                // Forgetting an entry older than RingAfter changes no decision.
+                foreach ((Address16 address, long stored) in _lastStored)
+                {
+                    if (_time.GetElapsedTime(stored, now) > _options.RingAfter)
+                    {
+                        _lastStored.Remove(address);
+                    }
+                }
+            }
+            if (!quiet || _stopping)
+            {
+                return false; // at shutdown the receiver's next full LIST (--list-max) finds the bundle
+            }
+            _ringsInFlight++;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// PUTs the destination's doorbell with a fresh body (its tag must change), after the bundle is
+    /// stored, so a receiver woken by it finds the bundle. A few quick retries; if it still fails,
+    /// the next bundle rings again and the receiver's periodic full LIST finds this one.
+    /// </summary>
+    private async Task RingAsync(Address16 destination)
+    {
+        string key = ObjectKey.DoorbellOf(destination);
+        byte[] body = Encoding.ASCII.GetBytes(_ids.Next() + "\n");
+        bool rung = false, stopped = false;
+        try
+        {
+            TimeSpan delay = _options.RetryMinDelay;
+            for (int attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await _store.PutAsync(key, body, _abort.Token);
+                    rung = true;
+                    _metrics.DoorbellRung();
+                    break;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !_abort.IsCancellationRequested)
+                {
+                    bool retry = attempt < 3 && ex is not PacketStoreException { IsTransient: false };
+                    if (!retry)
+                    {
+                        if (_failureLog.TryEnter(out long suppressed))
+                        {
+                            Log.RingFailed(_logger, key, ex.Message, suppressed);
+                        }
+                        break;
+                    }
+                    _metrics.StoreRetry(StoreOperation.Put);
+                    await Task.Delay(delay * (0.75 + 0.5 * Random.Shared.NextDouble()), _time, _abort.Token);
+                    delay *= 2;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            stopped = true; // shutdown
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                if (!rung)
+                {
+                    _lastStored.Remove(destination); // so the next bundle rings again
+                    if (!stopped)
+                    {
+                        _metrics.DoorbellFailed();
+                    }
+                }
+                if (--_ringsInFlight == 0 && _stopping)
+                {
+                    _ringsDone.TrySetResult();
+                }
             }
         }
     }

@@ -11,6 +11,15 @@ public sealed class IngressOptions
     /// <summary>Slowest polling interval, reached while the inbox stays empty (<c>--poll-max</c>).</summary>
     public TimeSpan PollMax { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// Longest time between two LISTs while idle (<c>--list-max</c>). An idle node (polling at
+    /// <see cref="PollMax"/>) checks its doorbell with a HEAD instead of listing, and lists only when
+    /// the doorbell changed or this much time has passed since the last LIST: senders ring the
+    /// doorbell, so they are heard within <see cref="PollMax"/>; a sender that does not (the
+    /// prototype, or one without permission to ring) within this. At or below PollMax every poll lists.
+    /// </summary>
+    public TimeSpan ListMax { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long polling stays at the fastest interval after the last traffic.</summary>
     public TimeSpan Linger { get; set; } = TimeSpan.FromSeconds(2);
 

@@ -57,6 +57,9 @@ public sealed partial class IngressPump
         [LoggerMessage(EventIds.IngressStopped, LogLevel.Information, "Ingress stopped")]
         public static partial void Stopped(ILogger logger);
 
+        [LoggerMessage(EventIds.IngressDoorbellHeard, LogLevel.Debug, "Doorbell rang (tag {Tag}): listing the inbox")]
+        public static partial void DoorbellHeard(ILogger logger, string? tag);
+
         [LoggerMessage(EventIds.IngressBundleWritten, LogLevel.Debug, "Delivered {Key}: {PacketCount} packets")]
         public static partial void BundleWritten(ILogger logger, string key, int packetCount);
 

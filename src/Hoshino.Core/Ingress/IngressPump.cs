@@ -21,6 +21,7 @@ public sealed partial class IngressPump : IDisposable
     private readonly Address16 _self;
     private readonly string _inbox;
     private readonly string _leaseKey;
+    private readonly string _doorbellKey;
     private readonly HoshinoMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -43,6 +44,11 @@ public sealed partial class IngressPump : IDisposable
     private HashSet<string> _deleting = new(StringComparer.Ordinal);
     private Task<DeleteResult> _pendingDelete = NoDelete;
     private volatile TaskCompletionSource _wake = NewWake();
+    /// <summary>The doorbell's tag as the last complete LIST saw it (null: no doorbell); valid once a LIST succeeded.</summary>
+    private string? _doorbellTag;
+    private bool _listedOnce;
+    private long _lastListTimestamp;
+    private long _doorbellCreated;
 
     public IngressPump(ITunDevice tun, IPacketStore store, IPAddress self, HoshinoMetrics metrics, TimeProvider time,
         ILogger<IngressPump> logger, IngressOptions options)
@@ -52,6 +58,7 @@ public sealed partial class IngressPump : IDisposable
         _self = Address16.From(self);
         _inbox = ObjectKey.InboxOf(_self);
         _leaseKey = Node.AddressLease.KeyOf(_self);
+        _doorbellKey = ObjectKey.DoorbellOf(_self);
         _metrics = metrics;
         _time = time;
         _logger = logger;
@@ -85,7 +92,7 @@ public sealed partial class IngressPump : IDisposable
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                PollOutcome outcome = await PollOnceAsync(stoppingToken);
+                PollOutcome outcome = await PollAsync(stoppingToken);
                 TimeSpan wait = _heartbeat.Next(outcome);
                 _metrics.HeartbeatInterval = _heartbeat.Interval;
                 await WaitAsync(wait, stoppingToken);
@@ -98,6 +105,9 @@ public sealed partial class IngressPump : IDisposable
         {
             // Let a delete already sent finish, so what was delivered is not delivered again after a restart.
             await ((Task)_pendingDelete).WaitAsync(TimeSpan.FromSeconds(2), _time, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            // Leave nothing behind: the next start lists before it trusts the doorbell (DELETE is free on AWS).
+            using var tidy = new CancellationTokenSource(TimeSpan.FromSeconds(2), _time);
+            await _store.DeleteAsync([_doorbellKey], tidy.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             Log.Stopped(_logger);
         }
     }
@@ -122,6 +132,70 @@ public sealed partial class IngressPump : IDisposable
         cancellationToken.ThrowIfCancellationRequested();
     }
 
+    /// <summary>
+    /// One poll. Idle (the heartbeat at its slowest), the node HEADs its doorbell, a twelfth of a
+    /// LIST's price, and lists only when the doorbell changed since the last LIST or
+    /// <see cref="IngressOptions.ListMax"/> has passed; otherwise, and always while traffic flows, it lists.
+    /// </summary>
+    internal async Task<PollOutcome> PollAsync(CancellationToken cancellationToken)
+    {
+        if (!_listedOnce || _heartbeat.Interval < _options.PollMax || _options.ListMax <= _options.PollMax
+            || _time.GetElapsedTime(_lastListTimestamp) >= _options.ListMax)
+        {
+            return await PollOnceAsync(cancellationToken);
+        }
+        string? tag;
+        try
+        {
+            tag = await _store.GetTagAsync(_doorbellKey, cancellationToken);
+        }
+        catch (PacketStoreException ex) when (ex.Kind == StoreErrorKind.AccessDenied)
+        {
+            // S3 answers a HEAD of a missing key with 403, not 404, when the reader may not list the
+            // key itself (the least-privilege policy allows listing only with s3:prefix = the inbox):
+            // the doorbell was never rung, or the lifecycle rule expired it. Make one, and list.
+            await CreateDoorbellAsync(ex, cancellationToken);
+            return await PollOnceAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            StoreFailed("checking the doorbell", ex);
+            return PollOutcome.Congested;
+        }
+        if (tag == _doorbellTag)
+        {
+            return PollOutcome.Idle;
+        }
+        // Rung since the last LIST. A sender rings after its bundle is stored, so the LIST finds it.
+        // No Poke: a ring buys one LIST, not the linger's worth of them, so ringing cannot keep a node hot.
+        _metrics.DoorbellHeard();
+        Log.DoorbellHeard(_logger, tag);
+        return await PollOnceAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes the node's own doorbell so that HEADs of it succeed; at most once per
+    /// <see cref="IngressOptions.ListMax"/>, so a policy that forbids it costs one PUT per LIST, not per poll.
+    /// </summary>
+    private async Task CreateDoorbellAsync(PacketStoreException headFailure, CancellationToken cancellationToken)
+    {
+        if (_doorbellCreated != 0 && _time.GetElapsedTime(_doorbellCreated) < _options.ListMax)
+        {
+            StoreFailed("checking the doorbell", headFailure);
+            return;
+        }
+        _doorbellCreated = _time.GetTimestamp();
+        try
+        {
+            byte[] body = System.Text.Encoding.ASCII.GetBytes(Ulid.NewUlid(_time.GetUtcNow()) + "\n");
+            await _store.PutAsync(_doorbellKey, body, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            StoreFailed("creating the doorbell (s3:PutObject on KEYPREFIX*/doorbell; idle polls fall back to LIST)", ex);
+        }
+    }
+
     /// <summary>One LIST → GET → write → DELETE cycle.</summary>
     internal async Task<PollOutcome> PollOnceAsync(CancellationToken cancellationToken)
     {
@@ -130,6 +204,8 @@ public sealed partial class IngressPump : IDisposable
             CollectDelete(_pendingDelete.Result);
         }
         IReadOnlyList<StoredObject> listing;
+        // The listing shows the inbox as of about when it was asked for: time the next one from here.
+        long listStarted = _time.GetTimestamp();
         try
         {
             listing = await _store.ListAsync(_inbox, _options.ListLimit, cancellationToken);
@@ -139,6 +215,9 @@ public sealed partial class IngressPump : IDisposable
             StoreFailed("listing", ex);
             return PollOutcome.Congested;
         }
+        _lastListTimestamp = listStarted;
+        _listedOnce = true;
+        _doorbellTag = null;
         ForgetVanished(listing);
         if (listing.Count == 0)
         {
@@ -154,6 +233,11 @@ public sealed partial class IngressPump : IDisposable
             if (item.Key == _leaseKey)
             {
                 continue; // the node's own address lease (Node/AddressLease.cs), not a bundle
+            }
+            if (item.Key == _doorbellKey)
+            {
+                _doorbellTag = item.Tag; // never fetched, never delivered: only its tag matters
+                continue;
             }
             if (_deleting.Contains(item.Key))
             {

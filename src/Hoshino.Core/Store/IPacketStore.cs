@@ -38,6 +38,13 @@ public interface IPacketStore
     /// </summary>
     Task<byte[]?> GetAsync(string key, int maxBytes, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The object's version tag (S3: a HEAD request, answered with the ETag), or null when it does
+    /// not exist. The tag is the one <see cref="ListAsync"/> reports for the object, and it changes
+    /// whenever the object is written again with a different body. Costs a GET on AWS, a twelfth of a LIST.
+    /// </summary>
+    Task<string?> GetTagAsync(string key, CancellationToken cancellationToken);
+
     /// <summary>Deletes the given objects; keys that no longer exist are not an error.</summary>
     Task DeleteAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken);
 }
@@ -45,7 +52,8 @@ public interface IPacketStore
 /// <summary>One entry of a listing.</summary>
 /// <param name="Key">Key relative to the store's key prefix.</param>
 /// <param name="Size">Size in bytes, as the listing reports it.</param>
-public readonly record struct StoredObject(string Key, long Size);
+/// <param name="Tag">Version tag, as <see cref="IPacketStore.GetTagAsync"/> reports it.</param>
+public readonly record struct StoredObject(string Key, long Size, string? Tag = null);
 
 /// <summary>Why a store operation failed, in terms the daemon can act on.</summary>
 public enum StoreErrorKind

@@ -27,6 +27,9 @@ public sealed class InstrumentedPacketStore(IPacketStore inner, HoshinoMetrics m
     public Task<byte[]?> GetAsync(string key, int maxBytes, CancellationToken cancellationToken) =>
         Time(StoreOperation.Get, () => inner.GetAsync(key, maxBytes, cancellationToken));
 
+    public Task<string?> GetTagAsync(string key, CancellationToken cancellationToken) =>
+        Time(StoreOperation.Head, () => inner.GetTagAsync(key, cancellationToken));
+
     public Task DeleteAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken) =>
         keys.Count == 0 ? Task.CompletedTask : Time(StoreOperation.Delete, () => inner.DeleteAsync(keys, cancellationToken));
 

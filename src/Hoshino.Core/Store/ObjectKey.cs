@@ -19,6 +19,13 @@ public readonly record struct ObjectKey(Address16 Destination, Address16 Source,
     /// <summary>The LIST prefix of a node's inbox. Ends in '/', so <c>fd00::1/</c> never matches <c>fd00::10/…</c>.</summary>
     public static string InboxOf(Address16 node) => node + "/";
 
+    /// <summary>
+    /// A node's doorbell, <c>{node}/doorbell</c>: any node may write it to wake an idle node, which
+    /// checks it with a HEAD (a twelfth of a LIST's price) instead of listing its inbox every poll.
+    /// Its body is never delivered; only its version tag matters. See docs/adr/0007-doorbell.md.
+    /// </summary>
+    public static string DoorbellOf(Address16 node) => node + "/doorbell";
+
     public override string ToString() => $"{Destination}/{Source}/{Id}";
 
     /// <summary>

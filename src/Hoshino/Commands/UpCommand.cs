@@ -31,6 +31,8 @@ internal static class UpCommand
         $"Where to serve /metrics: comma-separated ADDR:PORT, or none (default: [::1]:{MetricsPort} and the node's address port {MetricsPort})", null, "ADDR");
     private static readonly Option<string?> PollMin = NodeOptions.Create("--poll-min", "Fastest inbox polling interval (e.g. 500us, 10ms, 2s)", "1ms", "DURATION");
     private static readonly Option<string?> PollMax = NodeOptions.Create("--poll-max", "Slowest inbox polling interval, while idle", "500ms", "DURATION");
+    private static readonly Option<string?> ListMax = NodeOptions.Create("--list-max",
+        "Idle, a poll is a HEAD of the node's doorbell (rung by senders); a full LIST at least this often. At or below --poll-max: LIST every poll", "30s", "DURATION");
     private static readonly Option<string?> MaxPacketAge = NodeOptions.Create("--max-packet-age", "Objects older than this are deleted unread (stale backlog, replays)", "60s", "DURATION");
     private static readonly Option<string?> NetworkKeyFile = NodeOptions.Create("--network-key-file",
         "Seal every object with this key and accept only objects sealed with it (create one with: hoshino keygen --output PATH)", null, "PATH");
@@ -41,7 +43,7 @@ internal static class UpCommand
         var command = new Command("up", "Run a node in the foreground (systemd: Type=notify)")
         {
             Interface, NodeOptions.Prefix, NodeOptions.MachineIdFile, NodeOptions.Address, Mtu, Store, S3Endpoint, S3Region, StoreNetns, StoreWait,
-            MetricsListen, PollMin, PollMax, MaxPacketAge, NetworkKeyFile, LogLevelOption,
+            MetricsListen, PollMin, PollMax, ListMax, MaxPacketAge, NetworkKeyFile, LogLevelOption,
         };
         command.SetAction(async (parse, _) => await NodeHost.RunAsync(Bind(parse)));
         return command;
@@ -69,6 +71,7 @@ internal static class UpCommand
             Key = key,
             PollMin = Durations.Parse(parse.GetValue(PollMin)!, "--poll-min"),
             PollMax = Durations.Parse(parse.GetValue(PollMax)!, "--poll-max"),
+            ListMax = Durations.Parse(parse.GetValue(ListMax)!, "--list-max"),
             MaxPacketAge = Durations.Parse(parse.GetValue(MaxPacketAge)!, "--max-packet-age"),
         };
         if (ingress.PollMax < ingress.PollMin)

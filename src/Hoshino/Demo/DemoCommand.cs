@@ -249,7 +249,7 @@ internal static class DemoCommand
             parts.Add($"{op.ToString().ToUpperInvariant()} {count:0}");
         }
         output.WriteLine($"  requests     {string.Join(", ", parts)} (both nodes, S3-style)");
-        output.WriteLine($"  on AWS S3    ${cost:0.0000} for these requests at S3 Standard list prices (PUT/LIST $0.005 per 1,000, GET $0.0004 per 1,000, DELETE free)");
+        output.WriteLine($"  on AWS S3    ${cost:0.0000} for these requests at S3 Standard list prices (PUT/LIST $0.005 per 1,000, GET/HEAD $0.0004 per 1,000, DELETE free)");
         if (directoryStore)
         {
             output.WriteLine("               (a directory answers a LIST in microseconds, so the 1 ms fastest poll runs flat out here; against S3 the LIST latency paces it)");

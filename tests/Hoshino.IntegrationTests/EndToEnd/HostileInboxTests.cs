@@ -31,6 +31,7 @@ public sealed class HostileInboxTests(StoreNetwork network) : NodePairTest(netwo
             string good = Key();
             byte[] goodBody = TestPackets.Bundle(TestPackets.Icmp(TestPackets.EchoReply, a, b, sequence: 7));
             await Pair.Store.PutAsync(good, goodBody, Ct);
+            await Pair.RingAsync(Pair.B.Address, Ct);
             await WaitForAsync("hoshino_packets_total{direction=\"ingress\"}", 1);
 
             byte[] ipv4 = new byte[28];
@@ -61,6 +62,7 @@ public sealed class HostileInboxTests(StoreNetwork network) : NodePairTest(netwo
             {
                 await Pair.Store.PutAsync(key, body, Ct);
             }
+            await Pair.RingAsync(Pair.B.Address, Ct);
 
             foreach (IGrouping<string, (string Key, byte[] Body, string Reason)> reason in hostile.GroupBy(h => h.Reason))
             {
@@ -71,11 +73,11 @@ public sealed class HostileInboxTests(StoreNetwork network) : NodePairTest(netwo
             double gets = Netns.Metric(after, "hoshino_s3_requests_total{operation=\"get\"}") - Netns.Metric(before, "hoshino_s3_requests_total{operation=\"get\"}");
             Assert.True(gets <= 7, $"{gets} GETs for 7 objects that needed reading");
             Assert.Equal(1, Netns.Metric(after, "hoshino_packets_total{direction=\"ingress\"}"));
-            for (int i = 0; i < 50 && (await BundlesInBAsync()).Count > 0; i++)
+            for (int i = 0; i < 50 && (await Pair.BundlesInAsync(Pair.B.Address, Ct)).Count > 0; i++)
             {
                 await Task.Delay(100, Ct);
             }
-            Assert.Empty(await BundlesInBAsync());
+            Assert.Empty(await Pair.BundlesInAsync(Pair.B.Address, Ct));
         }
         finally
         {
@@ -113,8 +115,4 @@ public sealed class HostileInboxTests(StoreNetwork network) : NodePairTest(netwo
         }
         Assert.Fail($"{metric} did not reach {atLeast}:\n{page}");
     }
-
-    private async Task<List<string>> BundlesInBAsync() =>
-        [.. (await Pair.Store.ListAsync(ObjectKey.InboxOf(Address16.From(Pair.B.Address)), 1000, Ct)).Select(o => o.Key)
-            .Where(k => k != Hoshino.Node.AddressLease.KeyOf(Address16.From(Pair.B.Address)))];
 }

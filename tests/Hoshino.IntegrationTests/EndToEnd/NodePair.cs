@@ -1,6 +1,7 @@
 using System.Net;
 using Hoshino.Addressing;
 using Hoshino.IntegrationTests.Infrastructure;
+using Hoshino.Packets;
 using Hoshino.Store;
 
 namespace Hoshino.IntegrationTests.EndToEnd;
@@ -46,6 +47,21 @@ internal sealed class NodePair : IAsyncDisposable
     public IPacketStore Store { get; }
     public RunningNode A { get; private set; } = null!;
     public RunningNode B { get; private set; } = null!;
+
+    /// <summary>
+    /// Rings a node's doorbell, as a sender does after storing a bundle: an idle node lists its
+    /// inbox only when rung (or every --list-max), so objects a test puts in directly need a ring.
+    /// </summary>
+    public Task RingAsync(IPAddress node, CancellationToken cancellationToken) =>
+        Store.PutAsync(ObjectKey.DoorbellOf(Address16.From(node)), System.Text.Encoding.ASCII.GetBytes(Ulid.NewUlid() + "\n"), cancellationToken);
+
+    /// <summary>The bundles waiting in a node's inbox: everything but its address lease and its doorbell.</summary>
+    public async Task<List<string>> BundlesInAsync(IPAddress node, CancellationToken cancellationToken)
+    {
+        var address = Address16.From(node);
+        return [.. (await Store.ListAsync(ObjectKey.InboxOf(address), 1000, cancellationToken)).Select(o => o.Key)
+            .Where(k => k != Hoshino.Node.AddressLease.KeyOf(address) && k != ObjectKey.DoorbellOf(address))];
+    }
 
     /// <param name="network">The store's network.</param>
     /// <param name="tag">Short, unique: part of the namespace names.</param>

@@ -24,6 +24,30 @@ public sealed class TwoNodeTests(StoreNetwork network) : NodePairTest(network)
     }
 
     [Fact]
+    public async Task Idle_NodesHeadTheirDoorbells_AndAPingAfterTheQuietSpellRingsItsWayThrough()
+    {
+        // Past the linger (2 s) and the climb to --poll-max: both nodes are idle.
+        await Task.Delay(TimeSpan.FromSeconds(5), Ct);
+        string idleBefore = await Pair.B.LocalMetricsAsync();
+        await Task.Delay(TimeSpan.FromSeconds(3), Ct);
+        string idleAfter = await Pair.B.LocalMetricsAsync();
+        double Delta(string metric) => Netns.Metric(idleAfter, metric) - Netns.Metric(idleBefore, metric);
+
+        ShellResult ping = await Netns.ExecAsync(Pair.A.Namespace.Name, TimeSpan.FromSeconds(60),
+            "ping", "-6", "-c", "3", "-i", "0.2", "-W", "5", Pair.B.Address.ToString());
+        string a = await Pair.A.LocalMetricsAsync();
+        string b = await Pair.B.LocalMetricsAsync();
+
+        // Idle: a HEAD each --poll-max (500 ms) and no LIST within --list-max (30 s) of the last one.
+        Assert.True(Delta("hoshino_s3_requests_total{operation=\"head\"}") >= 3, $"HEADs while idle:\n{idleAfter}");
+        Assert.Equal(0, Delta("hoshino_s3_requests_total{operation=\"list\"}"));
+        Assert.True(ping.Succeeded, ping.StandardOutput + ping.StandardError);
+        Assert.Equal(0, Netns.PingLoss(ping.StandardOutput));
+        Assert.True(Netns.Metric(a, "hoshino_doorbell_rings_total{direction=\"sent\"}") >= 1, a);
+        Assert.True(Netns.Metric(b, "hoshino_doorbell_rings_total{direction=\"heard\"}") >= 1, b);
+    }
+
+    [Fact]
     public async Task Tcp_EightMiB_ArrivesIntact()
     {
         byte[] payload = RandomNumberGenerator.GetBytes(8 << 20);
@@ -89,6 +113,7 @@ public sealed class TwoNodeTests(StoreNetwork network) : NodePairTest(network)
         garbage[0] = 0x00; // neither "HSN" nor an IPv6 first nibble: always "malformed", never "not_ipv6"
         await Pair.Store.PutAsync(garbageKey, garbage, Ct);
         await Pair.Store.PutAsync(badKey, TestPackets.Bundle(TestPackets.Icmp(TestPackets.EchoRequest, a, b)), Ct);
+        await Pair.RingAsync(Pair.B.Address, Ct);
 
         string page = "";
         for (int i = 0; i < 100; i++)
@@ -107,11 +132,11 @@ public sealed class TwoNodeTests(StoreNetwork network) : NodePairTest(network)
         Assert.Equal(1, Netns.Metric(page, "hoshino_rejected_objects_total{reason=\"bad_key\"}"));
 
         // Deleted, and nothing answered the spoofed ping.
-        for (int i = 0; i < 50 && (await BundlesInAsync(b)).Count > 0; i++)
+        for (int i = 0; i < 50 && (await Pair.BundlesInAsync(Pair.B.Address, Ct)).Count > 0; i++)
         {
             await Task.Delay(100, Ct);
         }
-        Assert.Empty(await BundlesInAsync(b));
+        Assert.Empty(await Pair.BundlesInAsync(Pair.B.Address, Ct));
         Assert.Empty(await Pair.Store.ListAsync(ObjectKey.InboxOf(mallory), 1000, Ct));
         Assert.Equal(0, Netns.Metric(page, "hoshino_packets_total{direction=\"ingress\"}"));
 
@@ -140,8 +165,4 @@ public sealed class TwoNodeTests(StoreNetwork network) : NodePairTest(network)
             Assert.Empty(await Pair.Store.ListAsync(ObjectKey.InboxOf(Address16.From(node.Address)), 1000, Ct));
         }
     }
-
-    /// <summary>What waits in a node's inbox, apart from the running node's own address lease.</summary>
-    private async Task<List<string>> BundlesInAsync(Address16 node) =>
-        [.. (await Pair.Store.ListAsync(ObjectKey.InboxOf(node), 1000, Ct)).Select(o => o.Key).Where(k => k != Hoshino.Node.AddressLease.KeyOf(node))];
 }

@@ -69,10 +69,41 @@ public abstract class PacketStoreContract
         await store.DeleteAsync([key], Ct);
         IReadOnlyList<StoredObject> after = await store.ListAsync(Inbox(Dest), 100, Ct);
 
-        Assert.Equal([new StoredObject(key, body.Length)], listed);
+        Assert.Equal([(key, (long)body.Length)], listed.Select(o => (o.Key, o.Size)));
         Assert.Equal(body, read);
         Assert.Empty(after);
         Assert.Null(await store.GetAsync(key, MaxBytes, Ct));
+    }
+
+    [Fact]
+    public async Task GetTag_MissingKey_ReturnsNull()
+    {
+        IPacketStore store = await CreateStoreAsync(Ct);
+
+        Assert.Null(await store.GetTagAsync($"{Dest}/doorbell", Ct));
+    }
+
+    [Fact]
+    public async Task GetTag_EachRewrite_NewTagThatTheListingAgreesWith()
+    {
+        IPacketStore store = await CreateStoreAsync(Ct);
+        string key = $"{Dest}/doorbell";
+        var tags = new List<string>();
+
+        // Back to back, as two senders ringing one doorbell would: every write must show.
+        for (int i = 0; i < 5; i++)
+        {
+            await store.PutAsync(key, Body(Ulid.NewUlid().ToString() + "\n"), Ct);
+            string? tag = await store.GetTagAsync(key, Ct);
+            Assert.NotNull(tag);
+            IReadOnlyList<StoredObject> listed = await store.ListAsync(Inbox(Dest), 100, Ct);
+            Assert.Equal(tag, Assert.Single(listed, o => o.Key == key).Tag);
+            tags.Add(tag);
+        }
+
+        Assert.Equal(tags.Count, tags.Distinct(StringComparer.Ordinal).Count());
+        await store.DeleteAsync([key], Ct);
+        Assert.Null(await store.GetTagAsync(key, Ct));
     }
 
     [Fact]

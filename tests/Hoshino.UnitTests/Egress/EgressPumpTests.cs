@@ -123,7 +123,9 @@ public sealed class EgressPumpTests : IDisposable
         await stop.CancelAsync();
         await run.WaitAsync(Generous, Ct);
 
-        StoredObject stored = Assert.Single(await directory.ListAsync(ObjectKey.InboxOf(Peer16), 10, Ct));
+        IReadOnlyList<StoredObject> inbox = await directory.ListAsync(ObjectKey.InboxOf(Peer16), 10, Ct);
+        Assert.Contains(inbox, o => o.Key == ObjectKey.DoorbellOf(Peer16)); // the first bundle to a peer rings
+        StoredObject stored = Assert.Single(inbox, o => o.Key != ObjectKey.DoorbellOf(Peer16));
         ObjectKey key = Parse(stored.Key);
         Assert.Equal(Peer16, key.Destination);
         Assert.Equal(Self16, key.Source);
@@ -134,6 +136,83 @@ public sealed class EgressPumpTests : IDisposable
         Assert.Equal([packet], Unbundle(body, Self16, Peer16));
         Assert.Equal(1, _metrics.Packets(Direction.Egress));
         Assert.Equal(packet.Length, _metrics.Bytes(Direction.Egress));
+    }
+
+    [Fact]
+    public async Task Ring_FirstBundleAfterQuietSpell_RingsAfterTheBundleIsStoredAndNotForFollowers()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero));
+        var storedBeforeRing = new System.Collections.Concurrent.ConcurrentQueue<int>();
+        _store.BeforeRing = (_, _) =>
+        {
+            storedBeforeRing.Enqueue(_store.Puts.Count);
+            return Task.CompletedTask;
+        };
+        using EgressPump pump = CreatePump(time);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        Task run = pump.RunAsync(stop.Token);
+
+        _tun.Inject(Numbered(Self, Peer, 0));
+        await Eventually.True(() => _store.Rings.Count == 1, "the first bundle rang");
+        time.Advance(_options.RingAfter / 2);
+        _tun.Inject(Numbered(Self, Peer, 1)); // the receiver is still listing: no ring
+        await Eventually.True(() => _store.Puts.Count == 2, "the second bundle was stored");
+        time.Advance(_options.RingAfter + TimeSpan.FromMilliseconds(1));
+        _tun.Inject(Numbered(Self, Peer, 2)); // a quiet spell since the last bundle: ring again
+        await Eventually.True(() => _store.Rings.Count == 2, "the bundle after the quiet spell rang");
+        _tun.Inject(Numbered(Self, OtherPeer, 3)); // another destination has its own doorbell
+        await Eventually.True(() => _store.Rings.Count == 3, "the first bundle to another node rang");
+        await stop.CancelAsync();
+        await run.WaitAsync(Generous, Ct);
+
+        Assert.Equal([ObjectKey.DoorbellOf(Peer16), ObjectKey.DoorbellOf(Peer16), ObjectKey.DoorbellOf(OtherPeer16)], _store.Rings.Select(r => r.Key));
+        Assert.Equal([1, 3, 4], storedBeforeRing); // each ring came after its bundle was stored
+        Assert.Equal(3, _store.Rings.Select(r => Convert.ToHexString(r.Body)).Distinct().Count()); // a new body, so a new tag, every time
+        Assert.Equal(3, _metrics.DoorbellsRung);
+    }
+
+    [Fact]
+    public async Task Ring_TransientFailures_RetriedThenNextBundleRingsAgain()
+    {
+        _options.RetryMinDelay = TimeSpan.FromMilliseconds(1);
+        _options.RingAfter = TimeSpan.FromHours(1); // only a failed ring can make a follower ring
+        _store.BeforeRing = (_, _) => _store.RingAttempts <= 3
+            ? throw new PacketStoreException(StoreErrorKind.Transient, "503 Slow Down")
+            : Task.CompletedTask;
+        using EgressPump pump = CreatePump();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        Task run = pump.RunAsync(stop.Token);
+
+        _tun.Inject(Numbered(Self, Peer, 0));
+        await Eventually.True(() => _metrics.DoorbellsFailed == 1, "the ring was given up after three tries");
+        _tun.Inject(Numbered(Self, Peer, 1));
+        await Eventually.True(() => _store.Rings.Count == 1, "the next bundle rang again, and got through");
+        await stop.CancelAsync();
+        await run.WaitAsync(Generous, Ct);
+
+        Assert.Equal(2, _store.Puts.Count);
+        Assert.Equal(4, _store.RingAttempts);
+        Assert.Equal(1, _metrics.DoorbellsRung);
+        Assert.Equal(2, _metrics.Packets(Direction.Egress)); // a failing doorbell never costs a packet
+    }
+
+    [Fact]
+    public async Task Ring_AccessDenied_NotRetried()
+    {
+        _store.BeforeRing = (_, _) => throw new PacketStoreException(StoreErrorKind.AccessDenied, "403 AccessDenied");
+        using EgressPump pump = CreatePump();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        Task run = pump.RunAsync(stop.Token);
+
+        _tun.Inject(Numbered(Self, Peer, 0));
+        await Eventually.True(() => _store.RingAttempts == 1, "the ring was tried");
+        await stop.CancelAsync();
+        await run.WaitAsync(Generous, Ct);
+
+        Assert.Equal(1, _store.RingAttempts);
+        Assert.Single(_store.Puts);
+        Assert.Equal(0, _metrics.DoorbellsRung);
+        Assert.Equal(1, _metrics.DoorbellsFailed);
     }
 
     [Fact]

@@ -556,6 +556,186 @@ public sealed class IngressPumpTests : IDisposable
         await Eventually.True(async () => (await InboxAsync()).Count == 0, "the replay was deleted");
     }
 
+    /// <summary>A pump whose heartbeat sits at its slowest from the start: every poll is an idle one.</summary>
+    private IngressPump CreateIdlePump()
+    {
+        _options.PollMin = _options.PollMax = TimeSpan.FromMilliseconds(500);
+        return CreatePump();
+    }
+
+    private Task RingAsync() => _store.Inner.PutAsync(ObjectKey.DoorbellOf(Self16), System.Text.Encoding.ASCII.GetBytes(Ulid.NewUlid() + "\n"), Ct);
+
+    [Fact]
+    public async Task Poll_Idle_HeadsTheDoorbellInsteadOfListing()
+    {
+        using IngressPump pump = CreateIdlePump();
+
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.Equal(PollOutcome.Idle, await pump.PollAsync(Ct));
+        }
+
+        Assert.Equal(1, _store.ListCalls); // the first poll lists: the doorbell's tag is not known before
+        Assert.Equal(4, _store.HeadCalls);
+    }
+
+    [Fact]
+    public async Task Poll_IdleAndRung_ListsAtOnceAndDelivers()
+    {
+        using IngressPump pump = CreateIdlePump();
+        await pump.PollAsync(Ct);
+        byte[] packet = Numbered(Peer, Self, 1);
+
+        await PutAsync(Peer, Bundle([packet]));
+        await RingAsync();
+        PollOutcome rung = await pump.PollAsync(Ct);
+        PollOutcome after = await pump.PollAsync(Ct);
+
+        Assert.Equal(PollOutcome.Work, rung);
+        Assert.Equal([packet], Written());
+        Assert.Equal(1, _metrics.DoorbellsHeard);
+        Assert.Equal(PollOutcome.Idle, after);
+        Assert.Equal(2, _store.ListCalls); // the ring is heard once: the LIST took in its new tag
+        Assert.Equal(0, _store.Gets.GetValueOrDefault(ObjectKey.DoorbellOf(Self16))); // never fetched
+        Assert.Contains(ObjectKey.DoorbellOf(Self16), await InboxAsync()); // never deleted
+        Assert.Equal(0, TotalRejected());
+    }
+
+    [Fact]
+    public async Task Poll_IdleBundleWithoutRing_FoundByTheListAfterListMax()
+    {
+        using IngressPump pump = CreateIdlePump();
+        await pump.PollAsync(Ct);
+        byte[] packet = Numbered(Peer, Self, 1);
+
+        await PutAsync(Peer, Bundle([packet])); // a sender that does not ring (the prototype, say)
+        Assert.Equal(PollOutcome.Idle, await pump.PollAsync(Ct));
+        Assert.Empty(Written());
+        _time.Advance(_options.ListMax);
+        Assert.Equal(PollOutcome.Work, await pump.PollAsync(Ct));
+
+        Assert.Equal([packet], Written());
+        Assert.Equal(2, _store.ListCalls);
+        Assert.Equal(0, _metrics.DoorbellsHeard);
+    }
+
+    [Fact]
+    public async Task Poll_ListMaxNotAbovePollMax_ListsEveryPoll()
+    {
+        using IngressPump pump = CreateIdlePump();
+        _options.ListMax = _options.PollMax;
+
+        for (int i = 0; i < 3; i++)
+        {
+            await pump.PollAsync(Ct);
+        }
+
+        Assert.Equal(3, _store.ListCalls);
+        Assert.Equal(0, _store.HeadCalls);
+    }
+
+    [Fact]
+    public async Task Poll_Hot_ListsEveryPoll()
+    {
+        using IngressPump pump = CreatePump(); // the heartbeat starts at --poll-min
+
+        for (int i = 0; i < 3; i++)
+        {
+            await pump.PollAsync(Ct);
+        }
+
+        Assert.Equal(3, _store.ListCalls);
+        Assert.Equal(0, _store.HeadCalls);
+    }
+
+    [Fact]
+    public async Task Poll_IdleHeadFails_CongestedWithoutThrowingThenHearsTheRing()
+    {
+        using IngressPump pump = CreateIdlePump();
+        await pump.PollAsync(Ct);
+        _store.BeforeHead = (_, _) => throw new PacketStoreException(StoreErrorKind.Transient, "connection reset");
+
+        Assert.Equal(PollOutcome.Congested, await pump.PollAsync(Ct));
+        _store.BeforeHead = null;
+        await PutAsync(Peer, Bundle([Numbered(Peer, Self, 1)]));
+        await RingAsync();
+
+        Assert.Equal(PollOutcome.Work, await pump.PollAsync(Ct));
+        Assert.Single(Written());
+    }
+
+    [Fact]
+    public async Task Poll_IdleHeadOfMissingDoorbellForbidden_CreatesItOnceAndListsThenHeadsAgain()
+    {
+        // AWS answers 403, not 404, to a HEAD of a missing key when the reader may not list that key.
+        _store.BeforeHead = async (key, ct) =>
+        {
+            if (await _store.Inner.GetTagAsync(key, ct) is null)
+            {
+                throw new PacketStoreException(StoreErrorKind.AccessDenied, "403 Forbidden");
+            }
+        };
+        using IngressPump pump = CreateIdlePump();
+        await pump.PollAsync(Ct);
+
+        Assert.Equal(PollOutcome.Idle, await pump.PollAsync(Ct)); // 403 -> ring itself -> LIST
+        Assert.Equal(PollOutcome.Idle, await pump.PollAsync(Ct)); // HEAD: the tag the LIST saw
+        await PutAsync(Peer, Bundle([Numbered(Peer, Self, 1)]));
+        await RingAsync();
+        Assert.Equal(PollOutcome.Work, await pump.PollAsync(Ct));
+
+        Assert.Equal(1, _store.RingAttempts);
+        Assert.Equal(3, _store.ListCalls);
+        Assert.Single(Written());
+    }
+
+    [Fact]
+    public async Task Poll_IdleDoorbellCannotBeCreated_ListsEveryPollButTriesToCreateOncePerListMax()
+    {
+        _store.BeforeHead = (_, _) => throw new PacketStoreException(StoreErrorKind.AccessDenied, "403 Forbidden");
+        _store.BeforeRing = (_, _) => throw new PacketStoreException(StoreErrorKind.AccessDenied, "403 Forbidden");
+        using IngressPump pump = CreateIdlePump();
+
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.Equal(PollOutcome.Idle, await pump.PollAsync(Ct));
+        }
+        _time.Advance(_options.ListMax);
+        await pump.PollAsync(Ct); // the periodic LIST
+        await pump.PollAsync(Ct); // 403 again: a new attempt to create it
+
+        Assert.Equal(6, _store.ListCalls); // a LIST every poll: the prototype's behaviour, no worse
+        Assert.Equal(2, _store.RingAttempts);
+    }
+
+    [Fact]
+    public async Task RunAsync_Stopped_DeletesTheDoorbell()
+    {
+        await RingAsync();
+        using IngressPump pump = CreatePump(TimeProvider.System);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        Task run = pump.RunAsync(stop.Token);
+        await Eventually.True(() => _store.ListCalls > 0, "the pump listed");
+
+        await stop.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(15), Ct);
+
+        Assert.DoesNotContain(ObjectKey.DoorbellOf(Self16), await InboxAsync());
+    }
+
+    [Fact]
+    public async Task Poll_RungBeforeTheFirstListing_NoRingMissed()
+    {
+        await RingAsync(); // rung before this node started: the first LIST takes in the tag
+        using IngressPump pump = CreateIdlePump();
+        await pump.PollAsync(Ct);
+        await PutAsync(Peer, Bundle([Numbered(Peer, Self, 1)]));
+        await RingAsync();
+
+        Assert.Equal(PollOutcome.Work, await pump.PollAsync(Ct));
+        Assert.Equal(1, _metrics.DoorbellsHeard);
+    }
+
     private sealed class ThrowingListStore : IPacketStore
     {
         public string Description => "throwing";
@@ -565,6 +745,7 @@ public sealed class IngressPumpTests : IDisposable
         public Task<IReadOnlyList<StoredObject>> ListAsync(string prefix, int limit, CancellationToken cancellationToken) =>
             throw new PacketStoreException(StoreErrorKind.Transient, "connection reset");
         public Task<byte[]?> GetAsync(string key, int maxBytes, CancellationToken cancellationToken) => Task.FromResult<byte[]?>(null);
+        public Task<string?> GetTagAsync(string key, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
         public Task DeleteAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

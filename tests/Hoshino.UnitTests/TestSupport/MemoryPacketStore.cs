@@ -7,6 +7,9 @@ internal sealed class MemoryPacketStore : IPacketStore
 {
     private readonly Lock _lock = new();
     private readonly SortedDictionary<string, byte[]> _objects = new(StringComparer.Ordinal);
+    /// <summary>Each write's number, as its tag: a rewrite gets a new tag, as an ETag would for a new body.</summary>
+    private readonly Dictionary<string, long> _versions = new(StringComparer.Ordinal);
+    private long _writes;
 
     public string Description => "memory";
 
@@ -29,6 +32,7 @@ internal sealed class MemoryPacketStore : IPacketStore
         lock (_lock)
         {
             _objects[key] = body.ToArray();
+            _versions[key] = ++_writes;
         }
         return Task.CompletedTask;
     }
@@ -38,7 +42,12 @@ internal sealed class MemoryPacketStore : IPacketStore
         cancellationToken.ThrowIfCancellationRequested();
         lock (_lock)
         {
-            return Task.FromResult(_objects.TryAdd(key, body.ToArray()));
+            if (!_objects.TryAdd(key, body.ToArray()))
+            {
+                return Task.FromResult(false);
+            }
+            _versions[key] = ++_writes;
+            return Task.FromResult(true);
         }
     }
 
@@ -49,7 +58,7 @@ internal sealed class MemoryPacketStore : IPacketStore
             IReadOnlyList<StoredObject> found = [.. _objects
                 .Where(o => o.Key.StartsWith(prefix, StringComparison.Ordinal))
                 .Take(limit)
-                .Select(o => new StoredObject(o.Key, o.Value.Length))];
+                .Select(o => new StoredObject(o.Key, o.Value.Length, TagOf(o.Key)))];
             return Task.FromResult(found);
         }
     }
@@ -69,6 +78,16 @@ internal sealed class MemoryPacketStore : IPacketStore
             return Task.FromResult<byte[]?>(body.ToArray());
         }
     }
+
+    public Task<string?> GetTagAsync(string key, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(_objects.ContainsKey(key) ? TagOf(key) : null);
+        }
+    }
+
+    private string TagOf(string key) => _versions[key].ToString(System.Globalization.CultureInfo.InvariantCulture); // caller holds _lock
 
     public Task DeleteAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {

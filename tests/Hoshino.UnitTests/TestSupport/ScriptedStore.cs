@@ -5,13 +5,15 @@ namespace Hoshino.UnitTests.TestSupport;
 
 /// <summary>
 /// Wraps a store so a test can see every request and script failures or stalls: each Before* hook
-/// runs before the request reaches the inner store and may throw or wait.
+/// runs before the request reaches the inner store and may throw or wait. Doorbell PUTs
+/// (<c>{dest}/doorbell</c>) are kept apart from bundle PUTs: see <see cref="Rings"/> and <see cref="BeforeRing"/>.
 /// </summary>
 internal sealed class ScriptedStore(IPacketStore inner) : IPacketStore
 {
     private int _putAttempts;
     private int _deleteCalls;
     private int _listCalls;
+    private int _headCalls;
 
     public ScriptedStore() : this(new MemoryPacketStore())
     {
@@ -35,14 +37,44 @@ internal sealed class ScriptedStore(IPacketStore inner) : IPacketStore
     public int PutAttempts => Volatile.Read(ref _putAttempts);
     public int DeleteCalls => Volatile.Read(ref _deleteCalls);
     public int ListCalls => Volatile.Read(ref _listCalls);
+    public int HeadCalls => Volatile.Read(ref _headCalls);
+
+    /// <summary>Runs before a HEAD reaches the inner store; may throw.</summary>
+    public Func<string, CancellationToken, Task>? BeforeHead { get; set; }
     public int GetCalls => Gets.Values.Sum();
 
     public string Description => "scripted " + Inner.Description;
 
     public Task ProbeAsync(string inboxPrefix, CancellationToken cancellationToken) => Inner.ProbeAsync(inboxPrefix, cancellationToken);
 
+    /// <summary>Runs before a doorbell PUT reaches the inner store; may throw or wait.</summary>
+    public Func<string, CancellationToken, Task>? BeforeRing { get; set; }
+
+    /// <summary>Successful doorbell PUTs, in the order they completed.</summary>
+    public ConcurrentQueue<(string Key, byte[] Body)> Rings { get; } = new();
+
+    public int RingAttempts => Volatile.Read(ref _ringAttempts);
+
+    private int _ringAttempts;
+
+    private async Task RingAsync(string key, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _ringAttempts);
+        if (BeforeRing is { } hook)
+        {
+            await hook(key, cancellationToken);
+        }
+        await Inner.PutAsync(key, body, cancellationToken);
+        Rings.Enqueue((key, body.ToArray()));
+    }
+
     public async Task PutAsync(string key, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
+        if (key.EndsWith("/doorbell", StringComparison.Ordinal))
+        {
+            await RingAsync(key, body, cancellationToken);
+            return;
+        }
         Interlocked.Increment(ref _putAttempts);
         if (BeforePut is { } hook)
         {
@@ -82,6 +114,16 @@ internal sealed class ScriptedStore(IPacketStore inner) : IPacketStore
             await hook(key, cancellationToken);
         }
         return await Inner.GetAsync(key, maxBytes, cancellationToken);
+    }
+
+    public async Task<string?> GetTagAsync(string key, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _headCalls);
+        if (BeforeHead is { } hook)
+        {
+            await hook(key, cancellationToken);
+        }
+        return await Inner.GetTagAsync(key, cancellationToken);
     }
 
     public async Task DeleteAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)

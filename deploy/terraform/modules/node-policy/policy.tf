@@ -1,6 +1,7 @@
 # Each node's identity policy: exactly what hoshino does, on exactly its own names.
 #
 #   key layout: {key_prefix}{dest}/{src}/{ULID}   (docs/wire-format.md)
+#               {key_prefix}{dest}/doorbell       (rung by any node, HEADed by dest)
 #
 # Object actions are granted on object ARNs (bucket/key) and the bucket action on the bucket ARN:
 # an object action on the bucket ARN, or ListBucket on bucket/*, silently grants nothing (the
@@ -24,6 +25,19 @@ locals {
           Effect   = "Allow"
           Action   = ["s3:PutObject"]
           Resource = ["${local.bucket_arn}/${local.key_prefix}*/${address}/*"]
+        },
+        {
+          # Doorbell: PUT {key_prefix}{dest}/doorbell to wake an idle node, which polls with a HEAD
+          # of that one key (s3:GetObject, granted below on its own inbox) instead of a LIST. The
+          # body says nothing the receiver acts on, so any node may ring any doorbell: the worst a
+          # hostile node can do is make the receiver LIST more often. The '*' also spans '/', so
+          # {key_prefix}x/y/doorbell is writable too; in an inbox that is a bad key, which the
+          # receiver rejects and deletes. A HEAD of a doorbell nobody rang (or that the lifecycle
+          # rule expired) is answered 403, not 404: no statement grants an unconditional ListBucket.
+          Sid      = "RingAnyDoorbell"
+          Effect   = "Allow"
+          Action   = ["s3:PutObject"]
+          Resource = ["${local.bucket_arn}/${local.key_prefix}*/doorbell"]
         },
         {
           # Ingress and the start-up probe: ListObjectsV2 with Prefix exactly the own inbox. Any
