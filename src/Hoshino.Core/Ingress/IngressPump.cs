@@ -49,6 +49,18 @@ public sealed partial class IngressPump : IDisposable
     private bool _listedOnce;
     private long _lastListTimestamp;
     private long _doorbellCreated;
+    /// <summary>
+    /// The next LIST, started while the GETs of the last poll that found work were in flight: under
+    /// load the loop then takes max(LIST, GET + write) per cycle instead of their sum.
+    /// </summary>
+    private Task<Listing>? _nextListing;
+    /// <summary>
+    /// Keys whose delete took effect, with when it was confirmed: a listing that started before that
+    /// (a prefetched one) may still show them, and they must not be taken for new (or replayed) objects.
+    /// </summary>
+    private readonly Dictionary<string, long> _deletedAt = new(StringComparer.Ordinal);
+    /// <summary>Orders LIST starts and delete confirmations, which happen on different tasks.</summary>
+    private long _order;
 
     public IngressPump(ITunDevice tun, IPacketStore store, IPAddress self, HoshinoMetrics metrics, TimeProvider time,
         ILogger<IngressPump> logger, IngressOptions options)
@@ -72,6 +84,12 @@ public sealed partial class IngressPump : IDisposable
     }
 
     /// <summary>
+    /// Called on the polling loop when the heartbeat reaches its slowest interval: traffic has
+    /// stopped, a good moment for housekeeping that would get in the way of it.
+    /// </summary>
+    public Action? WentIdle { get; set; }
+
+    /// <summary>
     /// Traffic is expected soon (this node just sent a packet): poll fast again now instead of
     /// finishing a long idle wait. Cheap; any thread.
     /// </summary>
@@ -93,7 +111,12 @@ public sealed partial class IngressPump : IDisposable
             while (!stoppingToken.IsCancellationRequested)
             {
                 PollOutcome outcome = await PollAsync(stoppingToken);
+                bool wasIdle = _heartbeat.Interval >= _options.PollMax;
                 TimeSpan wait = _heartbeat.Next(outcome);
+                if (!wasIdle && _heartbeat.Interval >= _options.PollMax)
+                {
+                    WentIdle?.Invoke();
+                }
                 _metrics.HeartbeatInterval = _heartbeat.Interval;
                 await WaitAsync(wait, stoppingToken);
             }
@@ -103,6 +126,10 @@ public sealed partial class IngressPump : IDisposable
         }
         finally
         {
+            if (_nextListing is { } listing)
+            {
+                await ((Task)listing).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
             // Let a delete already sent finish, so what was delivered is not delivered again after a restart.
             await ((Task)_pendingDelete).WaitAsync(TimeSpan.FromSeconds(2), _time, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             // Leave nothing behind: the next start lists before it trusts the doorbell (DELETE is free on AWS).
@@ -144,6 +171,7 @@ public sealed partial class IngressPump : IDisposable
         {
             return await PollOnceAsync(cancellationToken);
         }
+        DiscardNextListing(); // idle now: by the next LIST it would be stale
         string? tag;
         try
         {
@@ -204,11 +232,12 @@ public sealed partial class IngressPump : IDisposable
             CollectDelete(_pendingDelete.Result);
         }
         IReadOnlyList<StoredObject> listing;
-        // The listing shows the inbox as of about when it was asked for: time the next one from here.
-        long listStarted = _time.GetTimestamp();
+        long listStarted, listOrder;
         try
         {
-            listing = await _store.ListAsync(_inbox, _options.ListLimit, cancellationToken);
+            Task<Listing> pending = _nextListing ?? ListAsync(cancellationToken);
+            _nextListing = null;
+            (listing, listStarted, listOrder) = await pending;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -221,6 +250,7 @@ public sealed partial class IngressPump : IDisposable
         ForgetVanished(listing);
         if (listing.Count == 0)
         {
+            _deletedAt.Clear(); // nothing deleted before this listing can show up in a later one
             return PollOutcome.Idle;
         }
 
@@ -239,9 +269,9 @@ public sealed partial class IngressPump : IDisposable
                 _doorbellTag = item.Tag; // never fetched, never delivered: only its tag matters
                 continue;
             }
-            if (_deleting.Contains(item.Key))
+            if (_deleting.Contains(item.Key) || (_deletedAt.TryGetValue(item.Key, out long deleted) && deleted > listOrder))
             {
-                continue; // handled; its delete is in flight
+                continue; // handled; its delete is in flight, or took effect after this listing began
             }
             if (_delivered.Contains(item.Key))
             {
@@ -259,6 +289,15 @@ public sealed partial class IngressPump : IDisposable
                 continue;
             }
             fetches.Add((parsed, item.Key, FetchAsync(item.Key, cancellationToken)));
+        }
+
+        ForgetDeletedBefore(listOrder);
+        if (fetches.Count > 0 && listing.Count < _options.ListLimit)
+        {
+            // More is likely on its way: list again while these GETs run. Keys handled meanwhile are
+            // in _delivered, _deleting or _deletedAt by the time that listing is read. Not with a
+            // backlog past one page: that listing would be the same page again, all in flight.
+            _nextListing = ListAsync(cancellationToken);
         }
 
         int packets = 0;
@@ -421,6 +460,7 @@ public sealed partial class IngressPump : IDisposable
             foreach (string key in result.Keys)
             {
                 _delivered.Remove(key);
+                _deletedAt[key] = result.Confirmed;
             }
         }
         // A failed delete leaves its keys in _delivered: listed again, deleted again, not written again.
@@ -428,7 +468,7 @@ public sealed partial class IngressPump : IDisposable
         _pendingDelete = NoDelete;
     }
 
-    private static readonly Task<DeleteResult> NoDelete = Task.FromResult(new DeleteResult([], true));
+    private static readonly Task<DeleteResult> NoDelete = Task.FromResult(new DeleteResult([], true, 0));
 
     private async Task<DeleteResult> DeleteAsync(List<string> keys, CancellationToken cancellationToken)
     {
@@ -436,7 +476,7 @@ public sealed partial class IngressPump : IDisposable
         {
             await _store.DeleteAsync(keys, cancellationToken);
             _metrics.ObjectsDeleted(keys.Count);
-            return new DeleteResult(keys, true);
+            return new DeleteResult(keys, true, Interlocked.Increment(ref _order));
         }
         catch (Exception ex)
         {
@@ -444,11 +484,48 @@ public sealed partial class IngressPump : IDisposable
             {
                 StoreFailed("deleting delivered objects", ex);
             }
-            return new DeleteResult(keys, false);
+            return new DeleteResult(keys, false, 0);
         }
     }
 
-    private sealed record DeleteResult(List<string> Keys, bool Succeeded);
+    /// <summary>The outcome of one background delete; <c>Confirmed</c> orders its confirmation among LIST starts (<see cref="_order"/>).</summary>
+    private sealed record DeleteResult(List<string> Keys, bool Succeeded, long Confirmed);
+
+    /// <summary>A listing, with when it was asked for (it shows the inbox as of about then) and its place in <see cref="_order"/>.</summary>
+    private readonly record struct Listing(IReadOnlyList<StoredObject> Objects, long Started, long Order);
+
+    private async Task<Listing> ListAsync(CancellationToken cancellationToken)
+    {
+        long started = _time.GetTimestamp();
+        long order = Interlocked.Increment(ref _order);
+        return new Listing(await _store.ListAsync(_inbox, _options.ListLimit, cancellationToken), started, order);
+    }
+
+    private void DiscardNextListing()
+    {
+        if (_nextListing is { } listing)
+        {
+            _nextListing = null;
+            _ = listing.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>Forgets deletes confirmed before a listing began: neither it nor any later listing shows those keys.</summary>
+    private void ForgetDeletedBefore(long listOrder)
+    {
+        if (_deletedAt.Count == 0)
+        {
+            return;
+        }
+        foreach ((string key, long confirmed) in _deletedAt)
+        {
+            if (confirmed < listOrder)
+            {
+                _deletedAt.Remove(key);
+            }
+        }
+    }
 
     private void Reject(string key, RejectReason reason)
     {

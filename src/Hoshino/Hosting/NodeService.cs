@@ -16,6 +16,7 @@ internal sealed partial class NodeService(EgressPump egress, IngressPump ingress
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         egress.PacketQueued = ingress.Poke;
+        ingress.WentIdle = IdleMemory.Trim;
         Task egressRun = Guard("egress", egress.RunAsync(stoppingToken), stoppingToken);
         Task ingressRun = Guard("ingress", ingress.RunAsync(stoppingToken), stoppingToken);
         Task leaseRun = Guard("lease", lease.RunAsync(stoppingToken), stoppingToken);

@@ -179,6 +179,7 @@ public sealed class IngressPumpSealingTests : IDisposable
 
         _time.Advance(TimeSpan.FromSeconds(21));
         await PutSealedAsync(_otherKey, Ipv6(Peer, Self));
+        await pump.PollOnceAsync(Ct); // reads the listing made while the last poll's GET ran
         await pump.PollOnceAsync(Ct);
 
         IReadOnlyList<string> warnings = _log.Messages(LogLevel.Warning);

@@ -539,6 +539,40 @@ public sealed class IngressPumpTests : IDisposable
     }
 
     [Fact]
+    public async Task PollOnce_WorkFound_NextListStartsWhileTheGetsAreInFlight()
+    {
+        await PutAsync(Peer, Bundle(Numbered(Peer, Self, 1)));
+        _store.BeforeGet = (_, _) => Eventually.True(() => _store.ListCalls == 2, "the next LIST started during the GET");
+        using IngressPump pump = CreatePump();
+
+        Assert.Equal(PollOutcome.Work, await pump.PollOnceAsync(Ct));
+
+        Assert.Single(Written());
+        Assert.Equal(2, _store.ListCalls);
+    }
+
+    [Fact]
+    public async Task PollOnce_ListingMadeBeforeTheDeleteStillShowsDeliveredKeys_NotWrittenRejectedOrCountedAgain()
+    {
+        string key = await PutAsync(Peer, Bundle(Numbered(Peer, Self, 1)));
+        _store.BeforeGet = (_, _) => Eventually.True(() => _store.ListCalls == 2, "the next LIST started during the GET");
+        using IngressPump pump = CreatePump();
+        await pump.PollOnceAsync(Ct); // its GET waits for the next listing, which therefore shows the key
+        _store.BeforeGet = null;
+        await Eventually.True(async () => !(await InboxAsync()).Contains(key), "the delivered object was deleted");
+        byte[] later = Numbered(Peer, Self, 2);
+        await PutAsync(Peer, Bundle(later));
+
+        await pump.PollOnceAsync(Ct); // the stale listing: the key, not the later object
+        await pump.PollOnceAsync(Ct); // a fresh one
+
+        Assert.Equal([1, 2], Written().Select(p => SequenceOf(p)));
+        Assert.Equal(0, TotalRejected());
+        Assert.Equal(0, _metrics.DuplicatesSuppressed);
+        Assert.Equal(1, _store.Gets[key]);
+    }
+
+    [Fact]
     public async Task PollOnce_DeliveredKeyWrittenAgain_RejectedAsReplayNotWrittenTwice()
     {
         byte[] body = Bundle(Numbered(Peer, Self, 1));
@@ -548,6 +582,7 @@ public sealed class IngressPumpTests : IDisposable
         await Eventually.True(async () => (await InboxAsync()).Count == 0, "the delivered object was deleted");
 
         await _store.Inner.PutAsync(key, body, Ct); // an attacker, or a confused writer, puts it back
+        await pump.PollOnceAsync(Ct); // reads the listing made while the first poll's GET ran: not yet the replay
         await pump.PollOnceAsync(Ct);
         await pump.PollOnceAsync(Ct);
 
@@ -595,7 +630,7 @@ public sealed class IngressPumpTests : IDisposable
         Assert.Equal([packet], Written());
         Assert.Equal(1, _metrics.DoorbellsHeard);
         Assert.Equal(PollOutcome.Idle, after);
-        Assert.Equal(2, _store.ListCalls); // the ring is heard once: the LIST took in its new tag
+        Assert.Equal(3, _store.ListCalls); // the first, the rung one and the next made during its GET; the ring is heard once
         Assert.Equal(0, _store.Gets.GetValueOrDefault(ObjectKey.DoorbellOf(Self16))); // never fetched
         Assert.Contains(ObjectKey.DoorbellOf(Self16), await InboxAsync()); // never deleted
         Assert.Equal(0, TotalRejected());
@@ -615,7 +650,7 @@ public sealed class IngressPumpTests : IDisposable
         Assert.Equal(PollOutcome.Work, await pump.PollAsync(Ct));
 
         Assert.Equal([packet], Written());
-        Assert.Equal(2, _store.ListCalls);
+        Assert.Equal(3, _store.ListCalls); // the first, the one after --list-max, the next made during its GET
         Assert.Equal(0, _metrics.DoorbellsHeard);
     }
 
@@ -685,7 +720,7 @@ public sealed class IngressPumpTests : IDisposable
         Assert.Equal(PollOutcome.Work, await pump.PollAsync(Ct));
 
         Assert.Equal(1, _store.RingAttempts);
-        Assert.Equal(3, _store.ListCalls);
+        Assert.Equal(4, _store.ListCalls); // the first, after the 403, after the ring, the next made during its GET
         Assert.Single(Written());
     }
 
@@ -706,6 +741,28 @@ public sealed class IngressPumpTests : IDisposable
 
         Assert.Equal(6, _store.ListCalls); // a LIST every poll: the prototype's behaviour, no worse
         Assert.Equal(2, _store.RingAttempts);
+    }
+
+    [Fact]
+    public async Task RunAsync_HeartbeatReachesPollMax_WentIdleCalledOncePerQuietSpell()
+    {
+        _options.PollMin = TimeSpan.FromMilliseconds(1);
+        _options.PollMax = TimeSpan.FromMilliseconds(8);
+        _options.Linger = TimeSpan.Zero;
+        int idle = 0;
+        using IngressPump pump = CreatePump(TimeProvider.System);
+        pump.WentIdle = () => Interlocked.Increment(ref idle);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        Task run = pump.RunAsync(stop.Token);
+
+        await Eventually.True(() => Volatile.Read(ref idle) == 1, "the pump went idle");
+        int polls = _store.ListCalls + _store.HeadCalls;
+        await Eventually.True(() => _store.ListCalls + _store.HeadCalls >= polls + 5, "the pump polled on, idle");
+        Assert.Equal(1, Volatile.Read(ref idle));
+        pump.Poke(); // traffic: fast again, then idle again
+        await Eventually.True(() => Volatile.Read(ref idle) == 2, "the pump went idle again");
+        await stop.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(15), Ct);
     }
 
     [Fact]
