@@ -61,6 +61,8 @@ public sealed partial class IngressPump : IDisposable
     private readonly Dictionary<string, long> _deletedAt = new(StringComparer.Ordinal);
     /// <summary>Orders LIST starts and delete confirmations, which happen on different tasks.</summary>
     private long _order;
+    /// <summary>How long the last LIST took; paces empty polls (<see cref="Pace"/>).</summary>
+    private TimeSpan _lastListDuration;
 
     public IngressPump(ITunDevice tun, IPacketStore store, IPAddress self, HoshinoMetrics metrics, TimeProvider time,
         ILogger<IngressPump> logger, IngressOptions options)
@@ -112,7 +114,7 @@ public sealed partial class IngressPump : IDisposable
             {
                 PollOutcome outcome = await PollAsync(stoppingToken);
                 bool wasIdle = _heartbeat.Interval >= _options.PollMax;
-                TimeSpan wait = _heartbeat.Next(outcome);
+                TimeSpan wait = Pace(outcome, _heartbeat.Next(outcome), _lastListDuration);
                 if (!wasIdle && _heartbeat.Interval >= _options.PollMax)
                 {
                     WentIdle?.Invoke();
@@ -138,6 +140,16 @@ public sealed partial class IngressPump : IDisposable
             Log.Stopped(_logger);
         }
     }
+
+    /// <summary>
+    /// After an empty poll, waits at least as long as the last LIST took. While a node lingers at
+    /// --poll-min after traffic, back-to-back LISTs cost a request per LIST latency and, on a store
+    /// that shares the node's CPU, slow the store down for everyone; pacing them by the LIST's own
+    /// latency halves that rate and delays a packet that lands mid-wait by half a LIST on average.
+    /// A poll that found work goes again at once (its next LIST is already under way).
+    /// </summary>
+    internal static TimeSpan Pace(PollOutcome outcome, TimeSpan heartbeatWait, TimeSpan lastList) =>
+        outcome == PollOutcome.Idle && lastList > heartbeatWait ? lastList : heartbeatWait;
 
     private async Task WaitAsync(TimeSpan wait, CancellationToken cancellationToken)
     {
@@ -498,7 +510,9 @@ public sealed partial class IngressPump : IDisposable
     {
         long started = _time.GetTimestamp();
         long order = Interlocked.Increment(ref _order);
-        return new Listing(await _store.ListAsync(_inbox, _options.ListLimit, cancellationToken), started, order);
+        IReadOnlyList<StoredObject> objects = await _store.ListAsync(_inbox, _options.ListLimit, cancellationToken);
+        _lastListDuration = _time.GetElapsedTime(started);
+        return new Listing(objects, started, order);
     }
 
     private void DiscardNextListing()

@@ -765,6 +765,18 @@ public sealed class IngressPumpTests : IDisposable
         await run.WaitAsync(TimeSpan.FromSeconds(15), Ct);
     }
 
+    [Theory]
+    [InlineData(PollOutcome.Idle, 1, 8, 8)] // lingering after traffic: wait as long as a LIST takes
+    [InlineData(PollOutcome.Idle, 500, 8, 500)] // idle: the heartbeat's wait is longer anyway
+    [InlineData(PollOutcome.Work, 1, 8, 1)] // work found: the next LIST is already under way
+    [InlineData(PollOutcome.Congested, 2, 8, 2)] // the heartbeat backs off on its own
+    public void Pace_EmptyPollWaitsAtLeastALists(PollOutcome outcome, int heartbeatMs, int lastListMs, int expectedMs)
+    {
+        TimeSpan wait = IngressPump.Pace(outcome, TimeSpan.FromMilliseconds(heartbeatMs), TimeSpan.FromMilliseconds(lastListMs));
+
+        Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), wait);
+    }
+
     [Fact]
     public async Task RunAsync_Stopped_DeletesTheDoorbell()
     {
