@@ -103,12 +103,12 @@ internal static partial class Report
         {
             md.Append("\n### Scale: in-process virtual nodes on one bucket (real pumps and S3 store, in-memory TUN)\n\n");
             md.Append("Idle: every node idle, heartbeats at `--poll-max`. Pair: nodes 0 and 1 send each other a packet every 200 ms, the rest idle. All: every node sends a packet every 200 ms to a random peer. Latency is one-way, TUN to TUN.\n\n");
-            md.Append("| nodes | idle LIST/s per node | idle $/node-day | idle store CPU (cores) | pair latency p50 / p99 (ms) | all latency p50 / p90 / p99 / max (ms) | all delivered | all requests/s per node | all requests per packet | all store CPU (cores) |\n|---|---|---|---|---|---|---|---|---|---|\n");
+            md.Append("| nodes | idle LIST / HEAD per node-second | idle $/node-day | idle store CPU (cores) | pair latency p50 / p99 (ms) | all latency p50 / p90 / p99 / max (ms) | all delivered | all requests/s per node | all requests per packet | all store CPU (cores) |\n|---|---|---|---|---|---|---|---|---|---|\n");
             foreach (JsonElement r in JsonDocument.Parse(scaleJson).RootElement.EnumerateArray())
             {
                 JsonElement idleR = r.GetProperty("idle"), pair = r.GetProperty("pair"), all = r.GetProperty("all");
                 JsonElement pl = pair.GetProperty("latency"), al = all.GetProperty("latency");
-                md.Append(Inv, $"| {r.GetProperty("nodes").GetInt32()} | {D(idleR, "listPerNodePerSecond"):F2} | ${D(idleR, "dollarsPerNodeDay"):F3} | {D(idleR, "storeCpuCores"):F2} | {D(pl, "p50"):F1} / {D(pl, "p99"):F1} | {D(al, "p50"):F1} / {D(al, "p90"):F1} / {D(al, "p99"):F1} / {D(al, "max"):F1} | {all.GetProperty("received").GetInt64()}/{all.GetProperty("sent").GetInt64()} | {D(all, "requestsPerActiveNodePerSecond"):F0} | {D(all, "requestsPerPacket"):F1} | {D(all, "storeCpuCores"):F2} |\n");
+                md.Append(Inv, $"| {r.GetProperty("nodes").GetInt32()} | {D(idleR, "listPerNodePerSecond"):F2} / {(idleR.TryGetProperty("headPerNodePerSecond", out JsonElement h) ? h.GetDouble() : 0):F2} | ${D(idleR, "dollarsPerNodeDay"):F3} | {D(idleR, "storeCpuCores"):F2} | {D(pl, "p50"):F1} / {D(pl, "p99"):F1} | {D(al, "p50"):F1} / {D(al, "p90"):F1} / {D(al, "p99"):F1} / {D(al, "max"):F1} | {all.GetProperty("received").GetInt64()}/{all.GetProperty("sent").GetInt64()} | {D(all, "requestsPerActiveNodePerSecond"):F0} | {D(all, "requestsPerPacket"):F1} | {D(all, "storeCpuCores"):F2} |\n");
             }
         }
 

@@ -42,7 +42,7 @@ internal static class Scale
             ScaleResult result = await RunOneAsync(store, n, plan, ct);
             results.Add(result);
             Console.Error.WriteLine(
-                $"scale: {n} nodes: idle {result.Idle.ListPerNodePerSecond:F2} LIST/s/node (${result.Idle.DollarsPerNodeDay:F3}/node-day); " +
+                $"scale: {n} nodes: idle {result.Idle.ListPerNodePerSecond:F2} LIST/s/node, {result.Idle.HeadPerNodePerSecond:F2} HEAD/s/node (${result.Idle.DollarsPerNodeDay:F3}/node-day); " +
                 $"pair p50 {result.Pair.Latency.P50:F1} ms p99 {result.Pair.Latency.P99:F1}; all p50 {result.All.Latency.P50:F1} ms p99 {result.All.Latency.P99:F1} " +
                 $"({result.All.Received}/{result.All.Sent}); store CPU {result.All.StoreCpuCores:F2} cores");
         }
@@ -190,7 +190,7 @@ internal static class Scale
 
     private sealed record ScaleResult(int Nodes, double StartSeconds, double SettleSeconds, IdleResult Idle, PhaseResult Pair, PhaseResult All);
 
-    private sealed record IdleResult(double Seconds, double ListPerNodePerSecond, double RequestsPerNodePerSecond, double DollarsPerNodeDay,
+    private sealed record IdleResult(double Seconds, double ListPerNodePerSecond, double HeadPerNodePerSecond, double RequestsPerNodePerSecond, double DollarsPerNodeDay,
         double BenchCpuCores, double StoreCpuCores)
     {
         public static IdleResult From(Snapshot start, Snapshot end, int n)
@@ -199,6 +199,7 @@ internal static class Scale
             long[] requests = end.Since(start, Enumerable.Range(0, n));
             return new IdleResult(seconds,
                 requests[(int)StoreOperation.List] / seconds / n,
+                requests[(int)StoreOperation.Head] / seconds / n,
                 requests.Sum() / seconds / n,
                 Snapshot.Dollars(requests) / seconds / n * 86400,
                 (end.BenchCpu - start.BenchCpu) / seconds,

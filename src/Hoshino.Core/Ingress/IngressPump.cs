@@ -63,6 +63,7 @@ public sealed partial class IngressPump : IDisposable
     private long _order;
     /// <summary>How long the last LIST took; paces empty polls (<see cref="Pace"/>).</summary>
     private TimeSpan _lastListDuration;
+    private long _lastWork;
 
     public IngressPump(ITunDevice tun, IPacketStore store, IPAddress self, HoshinoMetrics metrics, TimeProvider time,
         ILogger<IngressPump> logger, IngressOptions options)
@@ -114,7 +115,11 @@ public sealed partial class IngressPump : IDisposable
             {
                 PollOutcome outcome = await PollAsync(stoppingToken);
                 bool wasIdle = _heartbeat.Interval >= _options.PollMax;
-                TimeSpan wait = Pace(outcome, _heartbeat.Next(outcome), _lastListDuration);
+                if (outcome == PollOutcome.Work)
+                {
+                    _lastWork = _time.GetTimestamp();
+                }
+                TimeSpan wait = Pace(outcome, _heartbeat.Next(outcome), _lastListDuration, _time.GetElapsedTime(_lastWork));
                 if (!wasIdle && _heartbeat.Interval >= _options.PollMax)
                 {
                     WentIdle?.Invoke();
@@ -142,14 +147,17 @@ public sealed partial class IngressPump : IDisposable
     }
 
     /// <summary>
-    /// After an empty poll, waits at least as long as the last LIST took. While a node lingers at
-    /// --poll-min after traffic, back-to-back LISTs cost a request per LIST latency and, on a store
-    /// that shares the node's CPU, slow the store down for everyone; pacing them by the LIST's own
-    /// latency halves that rate and delays a packet that lands mid-wait by half a LIST on average.
-    /// A poll that found work goes again at once (its next LIST is already under way).
+    /// While a node lingers at --poll-min after traffic, an empty poll waits at least as long as the
+    /// last LIST took: back-to-back LISTs cost a request per LIST latency and, on a store that shares
+    /// the node's CPU, slow the store down for everyone; pacing halves that rate and delays a packet
+    /// that lands mid-wait by half a LIST on average. Not within <see cref="StreamGap"/> of the last
+    /// work: between the bundles of a stream an empty poll is a gap, and a wait there costs throughput.
     /// </summary>
-    internal static TimeSpan Pace(PollOutcome outcome, TimeSpan heartbeatWait, TimeSpan lastList) =>
-        outcome == PollOutcome.Idle && lastList > heartbeatWait ? lastList : heartbeatWait;
+    internal static TimeSpan Pace(PollOutcome outcome, TimeSpan heartbeatWait, TimeSpan lastList, TimeSpan sinceWork) =>
+        outcome == PollOutcome.Idle && sinceWork >= StreamGap && lastList > heartbeatWait ? lastList : heartbeatWait;
+
+    /// <summary>Work this recent means a stream is flowing: poll at --poll-min, unpaced.</summary>
+    internal static readonly TimeSpan StreamGap = TimeSpan.FromMilliseconds(100);
 
     private async Task WaitAsync(TimeSpan wait, CancellationToken cancellationToken)
     {

@@ -766,13 +766,15 @@ public sealed class IngressPumpTests : IDisposable
     }
 
     [Theory]
-    [InlineData(PollOutcome.Idle, 1, 8, 8)] // lingering after traffic: wait as long as a LIST takes
-    [InlineData(PollOutcome.Idle, 500, 8, 500)] // idle: the heartbeat's wait is longer anyway
-    [InlineData(PollOutcome.Work, 1, 8, 1)] // work found: the next LIST is already under way
-    [InlineData(PollOutcome.Congested, 2, 8, 2)] // the heartbeat backs off on its own
-    public void Pace_EmptyPollWaitsAtLeastALists(PollOutcome outcome, int heartbeatMs, int lastListMs, int expectedMs)
+    [InlineData(PollOutcome.Idle, 1, 8, 1000, 8)] // lingering after traffic: wait as long as a LIST takes
+    [InlineData(PollOutcome.Idle, 1, 8, 20, 1)] // between the bundles of a stream: no pacing
+    [InlineData(PollOutcome.Idle, 500, 8, 5000, 500)] // idle: the heartbeat's wait is longer anyway
+    [InlineData(PollOutcome.Work, 1, 8, 0, 1)] // work found: the next LIST is already under way
+    [InlineData(PollOutcome.Congested, 2, 8, 1000, 2)] // the heartbeat backs off on its own
+    public void Pace_EmptyPollAfterAStreamWaitsAtLeastALists(PollOutcome outcome, int heartbeatMs, int lastListMs, int sinceWorkMs, int expectedMs)
     {
-        TimeSpan wait = IngressPump.Pace(outcome, TimeSpan.FromMilliseconds(heartbeatMs), TimeSpan.FromMilliseconds(lastListMs));
+        TimeSpan wait = IngressPump.Pace(outcome, TimeSpan.FromMilliseconds(heartbeatMs), TimeSpan.FromMilliseconds(lastListMs),
+            TimeSpan.FromMilliseconds(sinceWorkMs));
 
         Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), wait);
     }
