@@ -16,6 +16,7 @@
 #   --node-env "K=V ..."   extra environment for both daemons, e.g. "DOTNET_GCgen0size=200000" (hex,
 #                          no 0x: NativeAOT ignores the 0x form)
 #   --tcp-wmem-max BYTES   net.ipv4.tcp_wmem maximum in both node namespaces (Linux default 4 MiB)
+#   --tcp-rmem-max BYTES   net.ipv4.tcp_rmem maximum in both node namespaces (Linux default 6 MiB)
 #
 # What one run does, all on this machine, each step against the same Ceph RGW:
 #   1. the floor: the store's PUT/LIST/GET/DELETE latency and concurrent throughput, through the
@@ -41,7 +42,7 @@ set -euo pipefail
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-mode=full rev=HEAD worktree=0 keep=0 node_args="" node_env="" tcp_wmem_max=""
+mode=full rev=HEAD worktree=0 keep=0 node_args="" node_env="" tcp_wmem_max="" tcp_rmem_max=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) mode=quick ;;
@@ -52,6 +53,7 @@ while [ $# -gt 0 ]; do
     --node-args) node_args=${2?}; shift ;;
     --node-env) node_env=${2?}; shift ;;
     --tcp-wmem-max) tcp_wmem_max=${2?}; shift ;;
+    --tcp-rmem-max) tcp_rmem_max=${2?}; shift ;;
     -h|--help) sed -n '2,39p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
@@ -195,6 +197,9 @@ for x in a b c; do
   ip -n "$ns" addr add "$U::$x/64" dev eth0 nodad
   ip -n "$ns" link set eth0 up
 done
+if [ -n "$tcp_rmem_max" ]; then
+  for x in a b; do ip netns exec "hsb$id$x" sysctl -q -w net.ipv4.tcp_rmem="4096 131072 $tcp_rmem_max"; done
+fi
 if [ -n "$tcp_wmem_max" ]; then
   for x in a b; do ip netns exec "hsb$id$x" sysctl -q -w net.ipv4.tcp_wmem="4096 16384 $tcp_wmem_max"; done
 fi
@@ -240,6 +245,7 @@ mon_pid=$(cat "$work/ceph/run/ceph-mon.a.pid")
   [ -z "$node_args" ] || cmd+=" --node-args \"$node_args\""
   [ -z "$node_env" ] || cmd+=" --node-env \"$node_env\""
   [ -z "$tcp_wmem_max" ] || cmd+=" --tcp-wmem-max $tcp_wmem_max"
+  [ -z "$tcp_rmem_max" ] || cmd+=" --tcp-rmem-max $tcp_rmem_max"
   echo "command=$cmd"
 } > "$work/meta.env"
 
