@@ -452,9 +452,9 @@ public sealed partial class EgressPump : IDisposable
                 }
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
         {
-            stopped = true; // shutdown
+            stopped = true; // shutdown (or the pump disposed without RunAsync's drain, as in tests)
         }
         finally
         {
