@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Net;
-using System.Text;
 using Hoshino.Diagnostics;
 using Hoshino.Packets;
 using Hoshino.Store;
@@ -122,8 +121,11 @@ public sealed partial class EgressPump : IDisposable
         }
         // No ring starts once stopping; let those under way finish (each is one small PUT).
         await _ringsDone.Task.WaitAsync(_options.FlushTimeout, _time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        await _abort.CancelAsync();
-        await _ringsDone.Task.WaitAsync(TimeSpan.FromSeconds(5), _time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (!_ringsDone.Task.IsCompleted)
+        {
+            await _abort.CancelAsync();
+            await _ringsDone.Task.WaitAsync(TimeSpan.FromSeconds(5), _time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
     }
 
     private void ReadLoop(TaskCompletionSource done)
@@ -421,7 +423,7 @@ public sealed partial class EgressPump : IDisposable
     private async Task RingAsync(Address16 destination)
     {
         string key = ObjectKey.DoorbellOf(destination);
-        byte[] body = Encoding.ASCII.GetBytes(_ids.Next() + "\n");
+        byte[] body = ObjectKey.DoorbellBody(_ids.Next());
         bool rung = false, stopped = false;
         try
         {

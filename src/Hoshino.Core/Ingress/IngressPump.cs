@@ -235,8 +235,7 @@ public sealed partial class IngressPump : IDisposable
         _doorbellCreated = _time.GetTimestamp();
         try
         {
-            byte[] body = System.Text.Encoding.ASCII.GetBytes(Ulid.NewUlid(_time.GetUtcNow()) + "\n");
-            await _store.PutAsync(_doorbellKey, body, cancellationToken);
+            await _store.PutAsync(_doorbellKey, ObjectKey.DoorbellBody(Ulid.NewUlid(_time.GetUtcNow())), cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

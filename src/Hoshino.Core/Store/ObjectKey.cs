@@ -26,6 +26,12 @@ public readonly record struct ObjectKey(Address16 Destination, Address16 Source,
     /// </summary>
     public static string DoorbellOf(Address16 node) => node + "/doorbell";
 
+    /// <summary>
+    /// What a ring writes: a fresh ULID and a newline (27 bytes). Only its novelty matters: every ring
+    /// must change the doorbell's tag (on S3 the ETag, the MD5 of the body).
+    /// </summary>
+    public static byte[] DoorbellBody(Ulid id) => System.Text.Encoding.ASCII.GetBytes(id + "\n");
+
     public override string ToString() => $"{Destination}/{Source}/{Id}";
 
     /// <summary>

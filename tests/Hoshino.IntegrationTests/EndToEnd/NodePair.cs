@@ -53,7 +53,7 @@ internal sealed class NodePair : IAsyncDisposable
     /// inbox only when rung (or every --list-max), so objects a test puts in directly need a ring.
     /// </summary>
     public Task RingAsync(IPAddress node, CancellationToken cancellationToken) =>
-        Store.PutAsync(ObjectKey.DoorbellOf(Address16.From(node)), System.Text.Encoding.ASCII.GetBytes(Ulid.NewUlid() + "\n"), cancellationToken);
+        Store.PutAsync(ObjectKey.DoorbellOf(Address16.From(node)), ObjectKey.DoorbellBody(Ulid.NewUlid()), cancellationToken);
 
     /// <summary>The bundles waiting in a node's inbox: everything but its address lease and its doorbell.</summary>
     public async Task<List<string>> BundlesInAsync(IPAddress node, CancellationToken cancellationToken)

@@ -93,7 +93,7 @@ public abstract class PacketStoreContract
         // Back to back, as two senders ringing one doorbell would: every write must show.
         for (int i = 0; i < 5; i++)
         {
-            await store.PutAsync(key, Body(Ulid.NewUlid().ToString() + "\n"), Ct);
+            await store.PutAsync(key, ObjectKey.DoorbellBody(Ulid.NewUlid()), Ct);
             string? tag = await store.GetTagAsync(key, Ct);
             Assert.NotNull(tag);
             IReadOnlyList<StoredObject> listed = await store.ListAsync(Inbox(Dest), 100, Ct);

@@ -598,7 +598,7 @@ public sealed class IngressPumpTests : IDisposable
         return CreatePump();
     }
 
-    private Task RingAsync() => _store.Inner.PutAsync(ObjectKey.DoorbellOf(Self16), System.Text.Encoding.ASCII.GetBytes(Ulid.NewUlid() + "\n"), Ct);
+    private Task RingAsync() => _store.Inner.PutAsync(ObjectKey.DoorbellOf(Self16), ObjectKey.DoorbellBody(Ulid.NewUlid()), Ct);
 
     [Fact]
     public async Task Poll_Idle_HeadsTheDoorbellInsteadOfListing()
