@@ -42,4 +42,5 @@ internal static class EventIds
     public const int IngressAuthFailed = 3007;
     public const int IngressUnsealed = 3008;
     public const int IngressDoorbellHeard = 3009;
+    public const int IngressDeleteGivenUp = 3010;
 }

@@ -44,6 +44,7 @@ public sealed class HoshinoMetrics : IDisposable
     private long _heartbeatTicks;
     private long _duplicatesSuppressed;
     private long _objectsDeleted;
+    private long _deletesGivenUp;
     private long _doorbellsRung;
     private long _doorbellsHeard;
     private long _doorbellsFailed;
@@ -101,6 +102,11 @@ public sealed class HoshinoMetrics : IDisposable
     public void ObjectsDeleted(int count) => Interlocked.Add(ref _objectsDeleted, count);
 
     public long DeletedObjects => Volatile.Read(ref _objectsDeleted);
+
+    /// <summary>Keys the store refused to delete, one by one, until the node gave up on them.</summary>
+    public void DeletesGivenUp(int count) => Interlocked.Add(ref _deletesGivenUp, count);
+
+    public long UndeletableObjects => Volatile.Read(ref _deletesGivenUp);
 
     /// <summary>Egress rang a destination's doorbell (its first bundle after a quiet spell).</summary>
     public void DoorbellRung() => Interlocked.Increment(ref _doorbellsRung);
@@ -208,6 +214,9 @@ public sealed class HoshinoMetrics : IDisposable
 
         w.Family("hoshino_deleted_objects_total", "counter", "Objects deleted from the inbox; each was written to the kernel or rejected first.");
         w.Sample("hoshino_deleted_objects_total", "", DeletedObjects);
+
+        w.Family("hoshino_undeletable_objects_total", "counter", "Inbox keys the store refused to delete, each alone, until the node gave up on them (left to the lifecycle rule).");
+        w.Sample("hoshino_undeletable_objects_total", "", UndeletableObjects);
 
         w.Family("hoshino_doorbell_rings_total", "counter", "Doorbells rung for destinations after a quiet spell (sent; failed: given up), and rings that woke this idle node (heard).");
         w.Sample("hoshino_doorbell_rings_total", "direction=\"sent\"", DoorbellsRung);

@@ -27,6 +27,8 @@ public enum IgnoreReason
     NotInNetwork,
     /// <summary>Source is not this node's address: the receiver would reject it.</summary>
     NotFromSelf,
+    /// <summary>Carries another IP packet (IPv6-in-IPv6, IPv4-in-IPv6, GRE): receivers reject it unless allowed.</summary>
+    Encapsulated,
 }
 
 /// <summary>The store requests Hoshino makes; each is priced differently (see <see cref="HoshinoMetrics"/>).</summary>
@@ -53,6 +55,7 @@ internal static class MetricLabels
     {
         IgnoreReason.NotIpv6 => "not_ipv6",
         IgnoreReason.NotInNetwork => "not_in_network",
+        IgnoreReason.Encapsulated => "encapsulated",
         _ => "not_from_self",
     };
 
@@ -80,6 +83,11 @@ internal static class MetricLabels
         Packets.RejectReason.Replay => "replay",
         Packets.RejectReason.Unsealed => "unsealed",
         Packets.RejectReason.AuthFailed => "auth_failed",
+        Packets.RejectReason.TooNew => "too_new",
+        Packets.RejectReason.BadSource => "bad_source",
+        Packets.RejectReason.Encapsulated => "encapsulated",
+        Packets.RejectReason.Unfetchable => "unfetchable",
+        Packets.RejectReason.RateLimited => "rate_limited",
         _ => "none",
     };
 
@@ -90,6 +98,7 @@ internal static class MetricLabels
         Store.StoreErrorKind.InvalidCredentials => "invalid_credentials",
         Store.StoreErrorKind.AccessDenied => "access_denied",
         Store.StoreErrorKind.TooLarge => "too_large",
+        Store.StoreErrorKind.Unreadable => "unreadable",
         _ => "other",
     };
 }

@@ -36,6 +36,13 @@ public sealed class EgressOptions
     /// </summary>
     public TimeSpan RingAfter { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Carry packets that carry other IP packets (IPv6-in-IPv6, IPv4-in-IPv6, GRE;
+    /// <c>--allow-encapsulated</c>). Off: the inner packet's source is never checked by the
+    /// receiver, so a tunnel inside the tunnel would let a peer speak with any address.
+    /// </summary>
+    public bool AllowEncapsulated { get; set; }
+
     /// <summary>How long shutdown waits for queued packets to reach the store.</summary>
     public TimeSpan FlushTimeout { get; set; } = TimeSpan.FromSeconds(3);
 

@@ -171,6 +171,11 @@ public sealed partial class EgressPump : IDisposable
             _metrics.PacketIgnored(IgnoreReason.NotFromSelf);
             return;
         }
+        if (!_options.AllowEncapsulated && ip.CarriesTunnel())
+        {
+            _metrics.PacketIgnored(IgnoreReason.Encapsulated); // the receiver would reject the whole bundle
+            return;
+        }
 
         byte[] copy = ArrayPool<byte>.Shared.Rent(packet.Length);
         packet.CopyTo(copy);

@@ -29,11 +29,39 @@ public sealed class IngressOptions
     /// </summary>
     public TimeSpan MaxPacketAge { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Largest object fetched; larger ones are rejected from the listing's size, never downloaded.</summary>
-    public int MaxObjectBytes { get; set; } = 8 << 20;
+    /// <summary>
+    /// How far ahead of this node's clock an object's key may be dated (by its ULID). Further is no
+    /// clock skew but a forgery: such an object would outlive every age check (and the replay
+    /// memory). Refused as <c>too_new</c>, deleted unread.
+    /// </summary>
+    public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Largest object fetched; larger ones are rejected from the listing's size, never downloaded.
+    /// The largest bundle a sender makes is 1 MiB of packets plus one more packet (64 KiB), frame
+    /// headers (4 B for each of up to 4,096 packets) and the seal: 1.25 MiB holds it with room to spare.
+    /// </summary>
+    public int MaxObjectBytes { get; set; } = (1 << 20) + (256 << 10);
 
     /// <summary>GETs in flight at once.</summary>
     public int MaxConcurrentGets { get; set; } = 16;
+
+    /// <summary>
+    /// Bytes (by listed size) fetched ahead of the writer. Each body is released once written, so a
+    /// node holds at most this much, or <see cref="MaxConcurrentGets"/> × <see cref="MaxObjectBytes"/>
+    /// if objects grew between LIST and GET, however long its inbox.
+    /// </summary>
+    public long MaxBytesInFlight { get; set; } = 8 << 20;
+
+    /// <summary>Bytes (by listed size) one poll fetches; what is left waits for the next poll.</summary>
+    public long MaxBytesPerPoll { get; set; } = 64 << 20;
+
+    /// <summary>
+    /// Deliver packets that carry other IP packets (IPv6-in-IPv6, IPv4-in-IPv6, GRE;
+    /// <c>--allow-encapsulated</c>). Off, an object holding one is rejected as <c>encapsulated</c>:
+    /// the inner packet's source is not the sender's, and nothing checked it.
+    /// </summary>
+    public bool AllowEncapsulated { get; set; }
 
     /// <summary>Keys per LIST: one request on S3 (its page limit is 1,000).</summary>
     public int ListLimit { get; set; } = 1000;

@@ -69,6 +69,10 @@ public sealed partial class IngressPump
         [LoggerMessage(EventIds.IngressStoreFailed, LogLevel.Warning, "Store error while {Operation}: {Error}; will retry ({Suppressed} similar messages suppressed)")]
         public static partial void StoreFailed(ILogger logger, string operation, string error, long suppressed);
 
+        [LoggerMessage(EventIds.IngressDeleteGivenUp, LogLevel.Warning,
+            "Gave up deleting {Key} (and {Count} keys in all): the store refused to delete it {Attempts} times, one key per request; it stays in the inbox, ignored, until a lifecycle rule removes it ({Suppressed} similar messages suppressed)")]
+        public static partial void DeleteGivenUp(ILogger logger, string key, int count, int attempts, long suppressed);
+
         [LoggerMessage(EventIds.IngressSealedWithoutKey, LogLevel.Warning,
             "Rejected and deleted {Key}: sealed with a network key this node does not have: pass --network-key-file with the network's key ({Suppressed} similar messages suppressed; counted as hoshino_rejected_objects_total{{reason=\"sealed\"}})")]
         public static partial void SealedWithoutKey(ILogger logger, string key, long suppressed);

@@ -29,19 +29,13 @@ public sealed partial class IngressPump : IDisposable
     private readonly Heartbeat _heartbeat;
     private readonly LogLimiter _failureLog;
     private readonly LogLimiter _rejectLog;
-    private readonly SemaphoreSlim _getSlots;
-    // All three are touched only by the polling loop; the background delete reports back through
-    // its task's result, which the loop collects before starting the next delete.
-    /// <summary>Keys written to the kernel whose delete is not yet confirmed: never written again.</summary>
-    private readonly HashSet<string> _delivered = new(StringComparer.Ordinal);
-    /// <summary>
-    /// Keys delivered within the maximum packet age, with their ULID time: the same key written again
-    /// (a replay of a delivered object) is rejected. Older keys are rejected as too old anyway.
-    /// </summary>
-    private readonly Dictionary<string, DateTimeOffset> _recent = new(StringComparer.Ordinal);
-    private DateTimeOffset _lastForget;
-    /// <summary>Keys of the delete in flight (delivered or rejected): skipped by the next listing.</summary>
-    private HashSet<string> _deleting = new(StringComparer.Ordinal);
+    private readonly LogLimiter _givenUpLog;
+    /// <summary>Delivered, recent, deleting and given-up keys: the protocol state that spans polls (loop only).</summary>
+    private readonly InboxLedger _ledger;
+    /// <summary>What each sender may make this node spend on junk (loop only).</summary>
+    private readonly RejectLimiter _limiter = new();
+    /// <summary>Whether an idle node answers a ring with a LIST (loop only).</summary>
+    private readonly RingBackoff _rings;
     private Task<DeleteResult> _pendingDelete = NoDelete;
     private volatile TaskCompletionSource _wake = NewWake();
     /// <summary>The doorbell's tag as the last complete LIST saw it (null: no doorbell); valid once a LIST succeeded.</summary>
@@ -54,11 +48,6 @@ public sealed partial class IngressPump : IDisposable
     /// load the loop then takes max(LIST, GET + write) per cycle instead of their sum.
     /// </summary>
     private Task<Listing>? _nextListing;
-    /// <summary>
-    /// Keys whose delete took effect, with when it was confirmed: a listing that started before that
-    /// (a prefetched one) may still show them, and they must not be taken for new (or replayed) objects.
-    /// </summary>
-    private readonly Dictionary<string, long> _deletedAt = new(StringComparer.Ordinal);
     /// <summary>Orders LIST starts and delete confirmations, which happen on different tasks.</summary>
     private long _order;
     /// <summary>How long the last LIST took; paces empty polls (<see cref="Pace"/>).</summary>
@@ -81,8 +70,10 @@ public sealed partial class IngressPump : IDisposable
         _heartbeat = new Heartbeat(options.PollMin, options.PollMax, options.Linger, time);
         _failureLog = new LogLimiter(time, TimeSpan.FromSeconds(10));
         _rejectLog = new LogLimiter(time, TimeSpan.FromSeconds(10));
+        _givenUpLog = new LogLimiter(time, TimeSpan.FromSeconds(60));
         _keyLogs = NewKeyLogs(time);
-        _getSlots = new SemaphoreSlim(options.MaxConcurrentGets);
+        _ledger = new InboxLedger(options.MaxPacketAge, options.ListLimit);
+        _rings = new RingBackoff(options.PollMax, options.ListMax);
         metrics.HeartbeatInterval = _heartbeat.Interval;
     }
 
@@ -215,10 +206,20 @@ public sealed partial class IngressPump : IDisposable
             return PollOutcome.Idle;
         }
         // Rung since the last LIST. A sender rings after its bundle is stored, so the LIST finds it.
-        // No Poke: a ring buys one LIST, not the linger's worth of them, so ringing cannot keep a node hot.
+        // No Poke: a ring buys one LIST, not the linger's worth of them, and only while rings
+        // deliver (RingBackoff): ringing cannot keep a node hot.
+        if (!_rings.Answers(_time.GetUtcNow()))
+        {
+            return PollOutcome.Idle;
+        }
         _metrics.DoorbellHeard();
-        Log.DoorbellHeard(_logger, tag);
-        return await PollOnceAsync(cancellationToken);
+        Log.DoorbellHeard(_logger, LogText.Escape(tag));
+        PollOutcome outcome = await PollOnceAsync(cancellationToken);
+        if (outcome != PollOutcome.Congested)
+        {
+            _rings.Answered(outcome == PollOutcome.Work, _time.GetUtcNow());
+        }
+        return outcome;
     }
 
     /// <summary>
@@ -266,17 +267,17 @@ public sealed partial class IngressPump : IDisposable
         _lastListTimestamp = listStarted;
         _listedOnce = true;
         _doorbellTag = null;
-        ForgetVanished(listing);
+        _ledger.ListingSeen(listing);
         if (listing.Count == 0)
         {
-            _deletedAt.Clear(); // nothing deleted before this listing can show up in a later one
             return PollOutcome.Idle;
         }
 
         var toDelete = new List<string>();
-        var fetches = new List<(ObjectKey Key, string Name, Task<byte[]?> Body)>();
+        var wanted = new List<Wanted>();
         DateTimeOffset now = _time.GetUtcNow();
-        ForgetExpired(now);
+        _ledger.ForgetExpired(now);
+        long pollBytes = 0;
         foreach (StoredObject item in listing)
         {
             if (item.Key == _leaseKey)
@@ -288,139 +289,195 @@ public sealed partial class IngressPump : IDisposable
                 _doorbellTag = item.Tag; // never fetched, never delivered: only its tag matters
                 continue;
             }
-            if (_deleting.Contains(item.Key) || (_deletedAt.TryGetValue(item.Key, out long deleted) && deleted > listOrder))
+            switch (_ledger.Classify(item.Key, listOrder))
             {
-                continue; // handled; its delete is in flight, or took effect after this listing began
+                case InboxLedger.Verdict.Skip:
+                    continue; // handled; its delete is in flight, took effect after this listing began, or was given up
+                case InboxLedger.Verdict.DeleteAgain:
+                    _metrics.DuplicateSuppressed(); // written already, but its delete failed: delete again, never write again
+                    toDelete.Add(item.Key);
+                    continue;
+                case InboxLedger.Verdict.Replay:
+                    Reject(item.Key, RejectReason.Replay);
+                    toDelete.Add(item.Key);
+                    continue;
             }
-            if (_delivered.Contains(item.Key))
+            RejectReason reason = Screen(item, now, out ObjectKey parsed);
+            if (reason == RejectReason.None && !_limiter.Allows(parsed.Source, now))
             {
-                // Written already, but its delete failed: delete again, never write again.
-                _metrics.DuplicateSuppressed();
-                toDelete.Add(item.Key);
-                continue;
+                reason = RejectReason.RateLimited;
             }
-            ObjectKey parsed = default;
-            RejectReason reason = _recent.ContainsKey(item.Key) ? RejectReason.Replay : Screen(item, now, out parsed);
             if (reason != RejectReason.None)
             {
                 Reject(item.Key, reason);
                 toDelete.Add(item.Key);
                 continue;
             }
-            fetches.Add((parsed, item.Key, FetchAsync(item.Key, cancellationToken)));
+            if (pollBytes > 0 && pollBytes + item.Size > _options.MaxBytesPerPoll)
+            {
+                continue; // enough for one poll: the next one takes the rest
+            }
+            pollBytes += item.Size;
+            wanted.Add(new Wanted(parsed, item.Key, item.Size));
         }
 
-        ForgetDeletedBefore(listOrder);
-        if (fetches.Count > 0 && listing.Count < _options.ListLimit)
+        _ledger.ForgetDeletedBefore(listOrder);
+        if (wanted.Count > 0 && listing.Count < _options.ListLimit)
         {
             // More is likely on its way: list again while these GETs run. Keys handled meanwhile are
-            // in _delivered, _deleting or _deletedAt by the time that listing is read. Not with a
-            // backlog past one page: that listing would be the same page again, all in flight.
+            // in the ledger by the time that listing is read. Not with a backlog past one page: that
+            // listing would be the same page again, all in flight.
             _nextListing = ListAsync(cancellationToken);
         }
 
-        int packets = 0;
-        bool congested = false;
-        var frames = new List<Range>();
-        foreach ((ObjectKey key, string name, Task<byte[]?> fetch) in fetches)
-        {
-            byte[]? body;
-            try
-            {
-                body = await fetch;
-            }
-            catch (PacketStoreException ex) when (ex.Kind == StoreErrorKind.TooLarge)
-            {
-                Reject(name, RejectReason.TooLarge);
-                toDelete.Add(name);
-                continue;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                StoreFailed("fetching " + name, ex); // left in place; the next poll tries again
-                congested = true;
-                continue;
-            }
-            if (body is null)
-            {
-                continue; // gone since the listing
-            }
-            // With a network key, a sealed body is decrypted in place: the frames then point at plaintext in body.
-            RejectReason reason = BundleFormat.Decode(body, name, _options.Key, key.Source, _self, frames);
-            if (reason != RejectReason.None)
-            {
-                Reject(name, reason);
-                toDelete.Add(name);
-                continue;
-            }
-            int written = 0;
-            long bytes = 0;
-            foreach (Range frame in frames)
-            {
-                ReadOnlySpan<byte> packet = body.AsSpan()[frame];
-                if (_tun.Write(packet))
-                {
-                    written++;
-                    bytes += packet.Length;
-                }
-                else
-                {
-                    _metrics.PacketsDropped(Direction.Ingress, DropReason.TunWriteFailed);
-                    congested = true;
-                }
-            }
-            _metrics.PacketsMoved(Direction.Ingress, written, bytes);
-            _metrics.BundleMade(Direction.Ingress, written, body.Length);
-            packets += written;
-            _delivered.Add(name);
-            _recent[name] = key.Id.Time;
-            toDelete.Add(name);
-            Log.BundleWritten(_logger, name, written);
-        }
-
+        Delivery delivery = await DeliverAsync(wanted, toDelete, now, cancellationToken);
         await StartDeleteAsync(toDelete, cancellationToken);
-        if (congested)
+        if (delivery.TunRefused || (delivery.StoreFailures > 0 && delivery.Fetched == 0))
         {
-            return PollOutcome.Congested;
+            return PollOutcome.Congested; // the kernel or the store cannot keep up; one bad object alone is not that
         }
-        return packets > 0 || toDelete.Count > 0 ? PollOutcome.Work : PollOutcome.Idle;
+        // Only delivered packets are work: junk, however much, does not keep the node polling fast.
+        return delivery.Packets > 0 ? PollOutcome.Work : PollOutcome.Idle;
     }
 
-    /// <summary>
-    /// A delete can take effect although it reported failure (the store applied it, then the answer
-    /// was lost). Such keys never come back to be deleted again, so once a complete listing no
-    /// longer shows them, stop remembering them as waiting for deletion.
-    /// </summary>
-    private void ForgetVanished(IReadOnlyList<StoredObject> listing)
-    {
-        if (_delivered.Count == 0 || listing.Count >= _options.ListLimit || _deleting.IsSupersetOf(_delivered))
-        {
-            return; // nothing whose delete failed, or the listing is not the whole inbox
-        }
-        var listed = new HashSet<string>(listing.Select(o => o.Key), StringComparer.Ordinal);
-        _delivered.RemoveWhere(key => !listed.Contains(key) && !_deleting.Contains(key));
-    }
+    /// <summary>An object the listing offered that passed screening: fetch it.</summary>
+    private readonly record struct Wanted(ObjectKey Key, string Name, long Size);
+
+    /// <summary>What one poll's fetching and writing came to.</summary>
+    private readonly record struct Delivery(int Packets, int Fetched, int StoreFailures, bool TunRefused);
 
     /// <summary>
-    /// Drops remembered keys older than the maximum packet age (at most once a second): from then on
-    /// a replay of them is too old anyway.
+    /// Fetches <paramref name="wanted"/> in a window ahead of the writer (at most
+    /// <see cref="IngressOptions.MaxConcurrentGets"/> GETs and <see cref="IngressOptions.MaxBytesInFlight"/>
+    /// listed bytes), writes each object's packets in listing order and lets go of its body before
+    /// the next: memory stays bounded however long the inbox. Adds every handled key to
+    /// <paramref name="toDelete"/>; an object whose GET failed transiently stays for the next poll.
     /// </summary>
-    private void ForgetExpired(DateTimeOffset now)
+    private async Task<Delivery> DeliverAsync(List<Wanted> wanted, List<string> toDelete, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        if (_recent.Count == 0 || now - _lastForget < TimeSpan.FromSeconds(1))
+        int packets = 0, fetched = 0, failures = 0;
+        bool tunRefused = false;
+        var window = new Queue<(Wanted Object, Task<byte[]?> Body)>();
+        long windowBytes = 0;
+        int next = 0;
+        var frames = new List<Range>();
+        try
         {
-            return;
-        }
-        _lastForget = now;
-        foreach ((string name, DateTimeOffset made) in _recent)
-        {
-            if (now - made > _options.MaxPacketAge)
+            while (next < wanted.Count || window.Count > 0)
             {
-                _recent.Remove(name);
+                while (next < wanted.Count && window.Count < _options.MaxConcurrentGets
+                    && (window.Count == 0 || windowBytes + wanted[next].Size <= _options.MaxBytesInFlight))
+                {
+                    window.Enqueue((wanted[next], _store.GetAsync(wanted[next].Name, _options.MaxObjectBytes, cancellationToken)));
+                    windowBytes += wanted[next].Size;
+                    next++;
+                }
+                (Wanted item, Task<byte[]?> fetch) = window.Dequeue();
+                windowBytes -= item.Size;
+                byte[]? body;
+                try
+                {
+                    body = await fetch;
+                }
+                catch (PacketStoreException ex) when (ex.Kind is StoreErrorKind.TooLarge or StoreErrorKind.Unreadable)
+                {
+                    // Too large, archived, or encrypted with a key we lack: retrying will not
+                    // change it, and leaving it would have every later poll stumble over it again.
+                    RejectFetched(item, ex.Kind == StoreErrorKind.TooLarge ? RejectReason.TooLarge : RejectReason.Unfetchable, now);
+                    toDelete.Add(item.Name);
+                    continue;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    // Left in place; the next poll tries again until it is too old (MaxPacketAge) and deleted unread.
+                    StoreFailed("fetching " + LogText.Escape(item.Name), ex);
+                    failures++;
+                    continue;
+                }
+                fetched++;
+                if (body is null)
+                {
+                    continue; // gone since the listing
+                }
+                // With a network key, a sealed body is decrypted in place: the frames then point at plaintext in body.
+                RejectReason reason = BundleFormat.Decode(body, item.Name, _options.Key, item.Key.Source, _self, frames);
+                if (reason == RejectReason.None && !_options.AllowEncapsulated && AnyCarriesTunnel(body, frames))
+                {
+                    reason = RejectReason.Encapsulated;
+                }
+                if (reason != RejectReason.None)
+                {
+                    RejectFetched(item, reason, now);
+                    toDelete.Add(item.Name);
+                    continue;
+                }
+                (int written, bool refused) = Write(body, frames);
+                tunRefused |= refused;
+                packets += written;
+                _ledger.Delivered(item.Name, item.Key.Id.Time);
+                toDelete.Add(item.Name);
+                Log.BundleWritten(_logger, item.Name, written);
             }
         }
+        finally
+        {
+            // Cancelled mid-window: observe the GETs still running so none faults unobserved.
+            while (window.TryDequeue(out (Wanted Object, Task<byte[]?> Body) rest))
+            {
+                await ((Task)rest.Body).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+        return new Delivery(packets, fetched, failures, tunRefused);
     }
 
+    private (int Written, bool Refused) Write(byte[] body, List<Range> frames)
+    {
+        int written = 0;
+        long bytes = 0;
+        bool refused = false;
+        foreach (Range frame in frames)
+        {
+            ReadOnlySpan<byte> packet = body.AsSpan()[frame];
+            if (_tun.Write(packet))
+            {
+                written++;
+                bytes += packet.Length;
+            }
+            else
+            {
+                _metrics.PacketsDropped(Direction.Ingress, DropReason.TunWriteFailed);
+                refused = true;
+            }
+        }
+        _metrics.PacketsMoved(Direction.Ingress, written, bytes);
+        _metrics.BundleMade(Direction.Ingress, written, body.Length);
+        return (written, refused);
+    }
+
+    private static bool AnyCarriesTunnel(byte[] body, List<Range> frames)
+    {
+        foreach (Range frame in frames)
+        {
+            if (Ipv6Packet.TryParse(body.AsSpan()[frame], out Ipv6Packet ip) && ip.CarriesTunnel())
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Rejects an object the node paid a GET for: it counts against its sender (<see cref="RejectLimiter"/>).</summary>
+    private void RejectFetched(Wanted item, RejectReason reason, DateTimeOffset now)
+    {
+        _limiter.Rejected(item.Key.Source, now);
+        Reject(item.Name, reason);
+    }
+
+    /// <summary>
+    /// Everything that can be told from the key and the listed size, before any GET: the key's form,
+    /// that it is for this node from another node of its /64, that it is neither too old nor dated
+    /// further ahead than clock skew explains, and its size.
+    /// </summary>
     private RejectReason Screen(StoredObject item, DateTimeOffset now, out ObjectKey key)
     {
         key = default;
@@ -433,24 +490,20 @@ public sealed partial class IngressPump : IDisposable
         {
             return RejectReason.WrongDestination;
         }
-        if (now - key.Id.Time > _options.MaxPacketAge)
+        if (key.Source.High != _self.High || key.Source == _self)
+        {
+            return RejectReason.BadSource; // link-local, another network, or a packet "from" this node
+        }
+        TimeSpan age = now - key.Id.Time;
+        if (age > _options.MaxPacketAge)
         {
             return RejectReason.TooOld;
         }
+        if (-age > _options.MaxClockSkew)
+        {
+            return RejectReason.TooNew;
+        }
         return item.Size > _options.MaxObjectBytes ? RejectReason.TooLarge : RejectReason.None;
-    }
-
-    private async Task<byte[]?> FetchAsync(string key, CancellationToken cancellationToken)
-    {
-        await _getSlots.WaitAsync(cancellationToken);
-        try
-        {
-            return await _store.GetAsync(key, _options.MaxObjectBytes, cancellationToken);
-        }
-        finally
-        {
-            _getSlots.Release();
-        }
     }
 
     /// <summary>
@@ -462,7 +515,7 @@ public sealed partial class IngressPump : IDisposable
         CollectDelete(await _pendingDelete);
         if (keys.Count > 0)
         {
-            _deleting = new HashSet<string>(keys, StringComparer.Ordinal);
+            _ledger.DeleteStarted(keys);
             _pendingDelete = DeleteAsync(keys, cancellationToken);
         }
     }
@@ -474,41 +527,81 @@ public sealed partial class IngressPump : IDisposable
         {
             return;
         }
-        if (result.Succeeded)
+        // Failed keys stay as they were: delivered ones are listed again, deleted again, not written again.
+        IReadOnlyList<string> givenUp = _ledger.DeleteEnded(result.Deleted, result.Confirmed, result.Refused);
+        if (givenUp.Count > 0)
         {
-            foreach (string key in result.Keys)
+            _metrics.DeletesGivenUp(givenUp.Count);
+            if (_givenUpLog.TryEnter(out long suppressed))
             {
-                _delivered.Remove(key);
-                _deletedAt[key] = result.Confirmed;
+                Log.DeleteGivenUp(_logger, LogText.Escape(givenUp[0]), givenUp.Count, InboxLedger.MaxDeleteRefusals, suppressed);
             }
         }
-        // A failed delete leaves its keys in _delivered: listed again, deleted again, not written again.
-        _deleting = new HashSet<string>(StringComparer.Ordinal);
         _pendingDelete = NoDelete;
     }
 
-    private static readonly Task<DeleteResult> NoDelete = Task.FromResult(new DeleteResult([], true, 0));
+    private static readonly Task<DeleteResult> NoDelete = Task.FromResult(new DeleteResult([], [], 0, []));
 
+    /// <summary>
+    /// Deletes <paramref name="keys"/> in one request. If the store refuses it (not a transient
+    /// failure), one bad key may be the cause — a name the store cannot take in a batch, say — and
+    /// it must not keep the others from being deleted: each key is then tried alone, and the keys
+    /// refused alone are reported so that the ledger gives up on them after a few rounds.
+    /// </summary>
     private async Task<DeleteResult> DeleteAsync(List<string> keys, CancellationToken cancellationToken)
     {
         try
         {
             await _store.DeleteAsync(keys, cancellationToken);
             _metrics.ObjectsDeleted(keys.Count);
-            return new DeleteResult(keys, true, Interlocked.Increment(ref _order));
+            return new DeleteResult(keys, keys, Interlocked.Increment(ref _order), []);
         }
-        catch (Exception ex)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            if (ex is not OperationCanceledException)
+            StoreFailed("deleting handled objects", ex);
+            if (!IsRefusal(ex))
             {
-                StoreFailed("deleting delivered objects", ex);
+                return new DeleteResult(keys, [], 0, []); // the store is in trouble: all of them next time
             }
-            return new DeleteResult(keys, false, 0);
+            if (keys.Count == 1)
+            {
+                return new DeleteResult(keys, [], 0, keys);
+            }
         }
+        catch (OperationCanceledException)
+        {
+            return new DeleteResult(keys, [], 0, []);
+        }
+        var deleted = new List<string>();
+        var refused = new List<string>();
+        foreach (string key in keys)
+        {
+            try
+            {
+                await _store.DeleteAsync([key], cancellationToken);
+                deleted.Add(key);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && IsRefusal(ex))
+            {
+                refused.Add(key);
+            }
+            catch (Exception)
+            {
+                break; // transient or cancelled: the rest wait for the next round, uncounted
+            }
+        }
+        _metrics.ObjectsDeleted(deleted.Count);
+        return new DeleteResult(keys, deleted, Interlocked.Increment(ref _order), refused);
     }
 
-    /// <summary>The outcome of one background delete; <c>Confirmed</c> orders its confirmation among LIST starts (<see cref="_order"/>).</summary>
-    private sealed record DeleteResult(List<string> Keys, bool Succeeded, long Confirmed);
+    /// <summary>The store said no (or the request could not even be made), as opposed to a failure that may pass.</summary>
+    private static bool IsRefusal(Exception ex) => ex is not PacketStoreException { Kind: StoreErrorKind.Transient };
+
+    /// <summary>
+    /// The outcome of one background delete: of <c>Keys</c>, <c>Deleted</c> took effect, confirmed at
+    /// <c>Confirmed</c> among LIST starts (<see cref="_order"/>); <c>Refused</c> the store refused one by one.
+    /// </summary>
+    private sealed record DeleteResult(List<string> Keys, List<string> Deleted, long Confirmed, List<string> Refused);
 
     /// <summary>A listing, with when it was asked for (it shows the inbox as of about then) and its place in <see cref="_order"/>.</summary>
     private readonly record struct Listing(IReadOnlyList<StoredObject> Objects, long Started, long Order);
@@ -532,32 +625,16 @@ public sealed partial class IngressPump : IDisposable
         }
     }
 
-    /// <summary>Forgets deletes confirmed before a listing began: neither it nor any later listing shows those keys.</summary>
-    private void ForgetDeletedBefore(long listOrder)
-    {
-        if (_deletedAt.Count == 0)
-        {
-            return;
-        }
-        foreach ((string key, long confirmed) in _deletedAt)
-        {
-            if (confirmed < listOrder)
-            {
-                _deletedAt.Remove(key);
-            }
-        }
-    }
-
     private void Reject(string key, RejectReason reason)
     {
         _metrics.ObjectRejected(reason);
         if (IsKeyMismatch(reason))
         {
-            LogKeyMismatch(key, reason);
+            LogKeyMismatch(LogText.Escape(key), reason);
         }
         else if (_rejectLog.TryEnter(out long suppressed))
         {
-            Log.ObjectRejected(_logger, key, MetricLabels.Of(reason), suppressed);
+            Log.ObjectRejected(_logger, LogText.Escape(key), MetricLabels.Of(reason), suppressed);
         }
     }
 
@@ -569,7 +646,9 @@ public sealed partial class IngressPump : IDisposable
         }
     }
 
-    public void Dispose() => _getSlots.Dispose();
+    public void Dispose()
+    {
+    }
 
     private static TaskCompletionSource NewWake() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

@@ -304,4 +304,14 @@ public enum RejectReason
     AuthFailed,
     /// <summary>A key this node already delivered, written again within the maximum packet age.</summary>
     Replay,
+    /// <summary>Dated (by its key's ULID) further in the future than clock skew explains.</summary>
+    TooNew,
+    /// <summary>The key's sender is outside the network's /64 (link-local, another prefix) or is this node.</summary>
+    BadSource,
+    /// <summary>A packet carries another IP packet (IPv6-in-IPv6, IPv4-in-IPv6, GRE) and the node does not allow it.</summary>
+    Encapsulated,
+    /// <summary>The store refused to return the object (an archive storage class, a customer encryption key, access denied).</summary>
+    Unfetchable,
+    /// <summary>Deleted unread: its sender's recent objects were rejected faster than the node allows.</summary>
+    RateLimited,
 }

@@ -44,6 +44,45 @@ public readonly ref struct Ipv6Packet
         return true;
     }
 
+    /// <summary>
+    /// True when the packet carries another IP packet: its upper-layer protocol, found by walking
+    /// the extension headers (hop-by-hop, routing, fragment, destination options), is IPv6-in-IPv6
+    /// (41), IPv4-in-IPv6 (4) or GRE (47). A packet inside such a packet has a source the receiver
+    /// never checked, so the tunnel does not carry them unless told to. A chain that does not fit in
+    /// the packet, or a non-first fragment (whose upper layer is unknown), is judged by what is seen.
+    /// </summary>
+    public bool CarriesTunnel()
+    {
+        byte next = NextHeader;
+        int offset = HeaderLength;
+        // At most a handful of extension headers in any sane packet; the bound stops a crafted chain.
+        for (int i = 0; i < 8; i++)
+        {
+            switch (next)
+            {
+                case IpInIp or Ipv6InIp or Gre:
+                    return true;
+                case HopByHop or Routing or DestinationOptions when offset + 8 <= _packet.Length:
+                    next = _packet[offset];
+                    offset += (_packet[offset + 1] + 1) * 8;
+                    continue;
+                case Fragment when offset + 8 <= _packet.Length:
+                    if ((BinaryPrimitives.ReadUInt16BigEndian(_packet[(offset + 2)..]) & 0xFFF8) != 0)
+                    {
+                        return false; // not the first fragment: the first one carries (and decides) the upper layer
+                    }
+                    next = _packet[offset];
+                    offset += 8;
+                    continue;
+                default:
+                    return false;
+            }
+        }
+        return false;
+    }
+
+    private const byte HopByHop = 0, IpInIp = 4, Routing = 43, Fragment = 44, Ipv6InIp = 41, Gre = 47, DestinationOptions = 60;
+
     /// <summary>True when the first nibble says IPv6, whatever else is wrong with the bytes.</summary>
     public static bool LooksLikeIpv6(ReadOnlySpan<byte> bytes) => bytes.Length > 0 && bytes[0] >> 4 == 6;
 

@@ -68,6 +68,8 @@ public enum StoreErrorKind
     AccessDenied,
     /// <summary>An object was larger than the caller allowed.</summary>
     TooLarge,
+    /// <summary>The object exists but cannot be read as stored (an archive storage class, a customer-provided encryption key).</summary>
+    Unreadable,
     /// <summary>Anything else; treated as transient by loops, as fatal at start-up.</summary>
     Other,
 }
