@@ -68,6 +68,7 @@ internal static class S3Errors
                 => (StoreErrorKind.Transient, ""),
             "PermanentRedirect" or "AuthorizationHeaderMalformed" or "IllegalLocationConstraintException"
                 => (StoreErrorKind.Other, "the bucket is in another region than the one configured"),
+            "InvalidObjectState" => (StoreErrorKind.Unreadable, "the object is in an archive storage class and cannot be read without a restore"),
             "RequestTimeTooSkewed" => (StoreErrorKind.Other, "this machine's clock is too far from the store's"),
             _ when (int)status >= 500 || status == HttpStatusCode.TooManyRequests => (StoreErrorKind.Transient, ""),
             _ when status == HttpStatusCode.Forbidden => (StoreErrorKind.AccessDenied, ""),

@@ -2,6 +2,7 @@ using System.Net;
 using System.Runtime.InteropServices;
 using Amazon.S3;
 using Amazon.S3.Model;
+using Hoshino.Diagnostics;
 using Hoshino.Store;
 
 namespace Hoshino.S3;
@@ -120,6 +121,9 @@ public sealed class S3PacketStore : IPacketStore, IDisposable
                 Prefix = _prefix + prefix,
                 MaxKeys = Math.Min(limit - result.Count, S3BatchLimit),
                 ContinuationToken = continuation,
+                // Keys are anyone's choice: XML 1.0 cannot carry control characters, and one such key
+                // would make the whole listing unparseable. URL-encoded, every key comes through.
+                Encoding = EncodingType.Url,
             };
             ListObjectsV2Response response = await RunAsync("LIST", prefix,
                 (client, ct) => client.ListObjectsV2Async(request, ct), cancellationToken);
@@ -130,9 +134,11 @@ public sealed class S3PacketStore : IPacketStore, IDisposable
                 {
                     break;
                 }
-                if (item.Key.StartsWith(_prefix, StringComparison.Ordinal))
+                // Form encoding: AWS writes a space as '+' (and a '+' as %2B), as botocore's unquote_plus expects.
+                string key = response.Encoding == EncodingType.Url ? Uri.UnescapeDataString(item.Key.Replace('+', ' ')) : item.Key;
+                if (key.StartsWith(_prefix, StringComparison.Ordinal))
                 {
-                    result.Add(new StoredObject(item.Key[_prefix.Length..], item.Size ?? 0, TagOf(item.ETag)));
+                    result.Add(new StoredObject(key[_prefix.Length..], item.Size ?? 0, TagOf(item.ETag)));
                 }
             }
             continuation = response.IsTruncated == true ? response.NextContinuationToken : null;
@@ -197,6 +203,18 @@ public sealed class S3PacketStore : IPacketStore, IDisposable
     public async Task DeleteAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(keys);
+        if (keys.Any(k => !IsXmlSafe(k)))
+        {
+            // DeleteObjects carries keys in an XML body, which cannot hold every character a key may
+            // have; such a key in a batch would fail the whole batch before it is sent. One DELETE
+            // per such key: its name goes in the URL, which can.
+            foreach (string key in keys.Where(k => !IsXmlSafe(k)))
+            {
+                var single = new DeleteObjectRequest { BucketName = _bucket, Key = _prefix + key };
+                await RunAsync("DELETE", key, (client, ct) => client.DeleteObjectAsync(single, ct), cancellationToken);
+            }
+            keys = [.. keys.Where(IsXmlSafe)];
+        }
         for (int start = 0; start < keys.Count; start += S3BatchLimit)
         {
             int count = Math.Min(S3BatchLimit, keys.Count - start);
@@ -223,6 +241,28 @@ public sealed class S3PacketStore : IPacketStore, IDisposable
                 }, cancellationToken);
             ThrowOnDeleteErrors(response.DeleteErrors);
         }
+    }
+
+    /// <summary>True when XML 1.0 can carry <paramref name="key"/> (with the key prefix) as text.</summary>
+    private bool IsXmlSafe(string key)
+    {
+        foreach (string part in (string[])[_prefix, key])
+        {
+            for (int i = 0; i < part.Length; i++)
+            {
+                char c = part[i];
+                if (char.IsHighSurrogate(c) && i + 1 < part.Length && char.IsLowSurrogate(part[i + 1]))
+                {
+                    i++;
+                    continue;
+                }
+                if (!(c is '\t' or '\n' or '\r' || c is >= (char)0x20 and <= (char)0xD7FF || c is >= (char)0xE000 and <= (char)0xFFFD))
+                {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /// <summary>Disposes the SDK client when this store created it.</summary>
@@ -310,7 +350,8 @@ public sealed class S3PacketStore : IPacketStore, IDisposable
         }
     }
 
-    private string Target(string key) => $"s3://{_bucket}/{_prefix}{key} ({_options.EndpointDescription})";
+    /// <summary>The object in messages; the key escaped, because anyone who may write to the bucket chose it.</summary>
+    private string Target(string key) => $"s3://{_bucket}/{_prefix}{LogText.Escape(key)} ({_options.EndpointDescription})";
 
     /// <summary>Belt and braces: no message this store builds may carry a credential.</summary>
     private string Scrub(string message)

@@ -66,7 +66,12 @@ public sealed record S3StoreOptions
         if (ServiceUrl is not null
             && (!Uri.TryCreate(ServiceUrl, UriKind.Absolute, out Uri? url) || url.Scheme is not ("http" or "https")))
         {
-            throw new ArgumentException($"S3 endpoint '{ServiceUrl}' is not an http:// or https:// URL", nameof(ServiceUrl));
+            throw new ArgumentException("S3 endpoint is not an http:// or https:// URL", nameof(ServiceUrl));
+        }
+        if (ServiceUrl is not null && new Uri(ServiceUrl).UserInfo.Length > 0)
+        {
+            // The endpoint appears in every store message; credentials come from the AWS chain instead.
+            throw new ArgumentException("S3 endpoint must not carry credentials (user:password@)", nameof(ServiceUrl));
         }
         if ((AccessKey is null) != (SecretKey is null))
         {

@@ -17,6 +17,7 @@ internal static class EventIds
     public const int LeaseTakenOver = 1040;
     public const int LeaseConflict = 1041;
     public const int LeaseRenewFailed = 1042;
+    public const int LeaseWaiting = 1043;
 
     // 2xxx egress (TUN → store)
     public const int EgressStarted = 2000;

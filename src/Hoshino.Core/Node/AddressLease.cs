@@ -79,6 +79,11 @@ public sealed partial class AddressLease
             {
                 continue; // released between our PUT and GET: try again
             }
+            if (IsLive(existing.Value.Holder, existing.Value.Renewed) && existing.Value.Holder.BootId != _me.BootId
+                && !await RenewedAgainAsync(existing.Value, cancellationToken))
+            {
+                existing = (existing.Value.Holder, DateTimeOffset.MinValue); // it stopped renewing: not live
+            }
             if (!IsLive(existing.Value.Holder, existing.Value.Renewed))
             {
                 // Stale, or an earlier run of ours that died: remove it and race for it like anyone else.
@@ -89,6 +94,38 @@ public sealed partial class AddressLease
             throw new FatalException(Describe(existing.Value.Holder, existing.Value.Renewed), ExitCodes.Config);
         }
         throw new FatalException($"taking the lease on {_self}: it kept changing hands; is another node starting with this address?", ExitCodes.Config);
+    }
+
+    /// <summary>How often <see cref="RenewedAgainAsync"/> looks at the lease while it waits.</summary>
+    internal static readonly TimeSpan WatchInterval = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// A lease renewed lately by another boot is a clone's, or this machine's own from before a crash
+    /// and a quick reboot: the two look alike (a reboot changes the boot id). A live holder renews
+    /// every <see cref="RenewInterval"/>, so watch the lease for two of those (or until it would
+    /// expire, if sooner): renewed again means a live node holds it; not renewed, it was ours, and a
+    /// node that crashed comes back by itself instead of refusing to start for good.
+    /// </summary>
+    private async Task<bool> RenewedAgainAsync((LeaseHolder Holder, DateTimeOffset Renewed) seen, CancellationToken cancellationToken)
+    {
+        TimeSpan age = _time.GetUtcNow() - seen.Renewed;
+        TimeSpan wait = TimeSpan.FromTicks(Math.Clamp((Expiry - age).Ticks, 0, (2 * RenewInterval + WatchInterval).Ticks));
+        Log.WaitingForHolder(_logger, _self.ToString(), seen.Holder.Host, Math.Max(0, age.TotalSeconds), wait.TotalSeconds);
+        long started = _time.GetTimestamp();
+        while (_time.GetElapsedTime(started) < wait)
+        {
+            await Task.Delay(WatchInterval, _time, cancellationToken);
+            (LeaseHolder Holder, DateTimeOffset Renewed)? now = await ReadAsync(cancellationToken);
+            if (now is null)
+            {
+                return false; // released: free to take
+            }
+            if (now.Value != seen)
+            {
+                return now.Value.Holder.Instance.Length > 0; // renewed, or taken by another live node (not garbage)
+            }
+        }
+        return false;
     }
 
     /// <summary>Renews the lease until <paramref name="stoppingToken"/> fires, then deletes it. Store errors are retried next round.</summary>
@@ -218,6 +255,10 @@ public sealed partial class AddressLease
     {
         [LoggerMessage(EventIds.LeaseTakenOver, LogLevel.Information, "Taking over the lease on {Address} from a holder that is gone ({Host}, pid {Pid})")]
         public static partial void TakingOver(ILogger logger, string address, string host, int pid);
+
+        [LoggerMessage(EventIds.LeaseWaiting, LogLevel.Warning,
+            "The lease on {Address} was renewed {Age:0} s ago by another boot ({Host}): a clone, or this machine before a crash. Waiting up to {Wait:0} s to see whether it is renewed again")]
+        public static partial void WaitingForHolder(ILogger logger, string address, string host, double age, double wait);
 
         [LoggerMessage(EventIds.LeaseConflict, LogLevel.Critical, "Address conflict: {Message}")]
         public static partial void Conflict(ILogger logger, string message);

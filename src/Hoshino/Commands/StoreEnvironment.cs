@@ -10,9 +10,20 @@ internal static class StoreEnvironment
     public static string? Endpoint(string? flag)
     {
         string? text = FirstSet(flag, EndpointVariables);
-        if (text is not null && (!Uri.TryCreate(text, UriKind.Absolute, out Uri? uri) || uri.Scheme is not ("http" or "https")))
+        if (text is null)
         {
-            throw new FatalException($"bad S3 endpoint '{text}': expected an http:// or https:// URL", ExitCodes.Usage);
+            return null;
+        }
+        if (!Uri.TryCreate(text, UriKind.Absolute, out Uri? uri) || uri.Scheme is not ("http" or "https"))
+        {
+            // Not echoed: a malformed URL may still hold a secret.
+            throw new FatalException("bad S3 endpoint: expected an http:// or https:// URL such as http://[fd00::1]:7480", ExitCodes.Usage);
+        }
+        if (uri.UserInfo.Length > 0)
+        {
+            // The endpoint is shown in logs and systemd's status, which any local user can read.
+            throw new FatalException($"bad S3 endpoint {uri.Scheme}://***@{uri.Authority}: credentials do not belong in the URL; "
+                + "use AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile or an instance role", ExitCodes.Usage);
         }
         return text;
     }

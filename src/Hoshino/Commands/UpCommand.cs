@@ -36,6 +36,12 @@ internal static class UpCommand
     private static readonly Option<string?> MaxPacketAge = NodeOptions.Create("--max-packet-age", "Objects older than this are deleted unread (stale backlog, replays)", "60s", "DURATION");
     private static readonly Option<string?> NetworkKeyFile = NodeOptions.Create("--network-key-file",
         "Seal every object with this key and accept only objects sealed with it (create one with: hoshino keygen --output PATH)", null, "PATH");
+    private static readonly Option<bool> AllowEncapsulated = new("--allow-encapsulated")
+    {
+        Description = "Carry packets that carry other IP packets (IPv6-in-IPv6, IPv4-in-IPv6, GRE), whose inner source no node checks; "
+            + "off, they are dropped on both sides [env: HOSHINO_ALLOW_ENCAPSULATED=1]",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("HOSHINO_ALLOW_ENCAPSULATED") is "1" or "true" or "yes",
+    };
     private static readonly Option<string?> LogLevelOption = NodeOptions.Create("--log-level", "trace, debug, information, warning, error", "information", "LEVEL");
 
     public static Command Create()
@@ -43,7 +49,7 @@ internal static class UpCommand
         var command = new Command("up", "Run a node in the foreground (systemd: Type=notify)")
         {
             Interface, NodeOptions.Prefix, NodeOptions.MachineIdFile, NodeOptions.Address, Mtu, Store, S3Endpoint, S3Region, StoreNetns, StoreWait,
-            MetricsListen, PollMin, PollMax, ListMax, MaxPacketAge, NetworkKeyFile, LogLevelOption,
+            MetricsListen, PollMin, PollMax, ListMax, MaxPacketAge, NetworkKeyFile, AllowEncapsulated, LogLevelOption,
         };
         command.SetAction(async (parse, _) => await NodeHost.RunAsync(Bind(parse)));
         return command;
@@ -73,6 +79,7 @@ internal static class UpCommand
             PollMax = Durations.Parse(parse.GetValue(PollMax)!, "--poll-max"),
             ListMax = Durations.Parse(parse.GetValue(ListMax)!, "--list-max"),
             MaxPacketAge = Durations.Parse(parse.GetValue(MaxPacketAge)!, "--max-packet-age"),
+            AllowEncapsulated = parse.GetValue(AllowEncapsulated),
         };
         if (ingress.PollMax < ingress.PollMin)
         {
@@ -105,7 +112,7 @@ internal static class UpCommand
             },
             MetricsListen = ParseListen(parse.GetValue(MetricsListen), address),
             Ingress = ingress,
-            Egress = new EgressOptions { Key = key },
+            Egress = new EgressOptions { Key = key, AllowEncapsulated = ingress.AllowEncapsulated },
             LogLevel = ParseLogLevel(parse.GetValue(LogLevelOption)!),
         };
     }

@@ -215,6 +215,27 @@ public abstract class PacketStoreContract
     }
 
     [Fact]
+    public async Task ListAndDelete_KeysAnyWriterMayChoose_ListedIntactAndDeletedTogether()
+    {
+        IPacketStore store = await CreateStoreAsync(Ct);
+        // A control character (XML 1.0 cannot carry it), URL escapes and a plus that must not be
+        // decoded, a space, an ANSI escape, and one ordinary key in the same batch.
+        string[] keys = [$"{Dest}/\u0001/doorbell", $"{Dest}/a+b%41 c/x", $"{Dest}/\u001b[31mred/y", KeyFor()];
+        foreach (string key in keys)
+        {
+            await store.PutAsync(key, Body(key), Ct);
+        }
+
+        List<string> listed = [.. (await store.ListAsync(Inbox(Dest), 1000, Ct)).Select(o => o.Key)];
+        Assert.Equal(keys.Order(StringComparer.Ordinal), listed);
+        Assert.Equal(Body(keys[0]), await store.GetAsync(keys[0], MaxBytes, Ct));
+
+        await store.DeleteAsync(keys, Ct);
+
+        Assert.Empty(await store.ListAsync(Inbox(Dest), 1000, Ct));
+    }
+
+    [Fact]
     public async Task Put_ConcurrentWriters_AllListed()
     {
         IPacketStore store = await CreateStoreAsync(Ct);

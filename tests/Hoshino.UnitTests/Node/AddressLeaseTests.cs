@@ -33,13 +33,37 @@ public sealed class AddressLeaseTests
         Assert.Contains("instance=one", await LeaseTextAsync(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Acquire_FreshLeaseOfAnotherMachine_RefusesNamingAddressAndFix()
+    /// <summary>Advances the fake clock in watch-sized steps until <paramref name="task"/> ends (at most 10 simulated minutes).</summary>
+    private async Task<T> RunClockUntilAsync<T>(Task<T> task, Func<Task>? eachStep = null)
     {
-        await Lease(Holder("clone-1", boot: "boot-a")).AcquireAsync(Ct);
-        _time.Advance(TimeSpan.FromSeconds(60));
+        for (int i = 0; i < 120 && !task.IsCompleted; i++)
+        {
+            await Task.Delay(10, Ct); // let the lease reach its next wait on the fake clock
+            _time.Advance(AddressLease.WatchInterval);
+            if (eachStep is not null)
+            {
+                await eachStep();
+            }
+        }
+        Assert.True(task.IsCompleted, "acquiring the lease did not finish within 10 simulated minutes");
+        return await task;
+    }
 
-        FatalException ex = await Assert.ThrowsAsync<FatalException>(() => Lease(Holder("clone-2", boot: "boot-b")).AcquireAsync(Ct));
+    private static async Task<bool> Completes(Task task)
+    {
+        await task;
+        return true;
+    }
+
+    [Fact]
+    public async Task Acquire_FreshLeaseOfAnotherMachineThatKeepsRenewing_RefusesNamingAddressAndFix()
+    {
+        AddressLease first = Lease(Holder("clone-1", boot: "boot-a"));
+        await first.AcquireAsync(Ct);
+        _time.Advance(TimeSpan.FromSeconds(20));
+
+        Task<bool> second = Completes(Lease(Holder("clone-2", boot: "boot-b")).AcquireAsync(Ct));
+        FatalException ex = await Assert.ThrowsAsync<FatalException>(() => RunClockUntilAsync(second, () => first.RenewAsync(Ct)));
 
         Assert.Equal(ExitCodes.Config, ex.ExitCode);
         Assert.Contains(Self.ToString(), ex.Message, StringComparison.Ordinal);
@@ -58,6 +82,22 @@ public sealed class AddressLeaseTests
         await Lease(Holder("new", boot: "boot-b")).AcquireAsync(Ct);
 
         Assert.Contains("instance=new", await LeaseTextAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Acquire_FreshLeaseOfAnEarlierBootThatStoppedRenewing_TakesItOverWithoutAnotherStart()
+    {
+        // The machine crashed and rebooted within a minute: its lease looks like a clone's.
+        await Lease(Holder("before-crash", boot: "boot-a")).AcquireAsync(Ct);
+        _time.Advance(TimeSpan.FromSeconds(10));
+        DateTimeOffset started = _time.GetUtcNow();
+
+        Task<bool> acquire = Completes(Lease(Holder("after-reboot", boot: "boot-b")).AcquireAsync(Ct));
+        Assert.False(acquire.IsCompleted, "took over a lease renewed 10 s ago without watching it");
+
+        Assert.True(await RunClockUntilAsync(acquire));
+        Assert.Contains("instance=after-reboot", await LeaseTextAsync(), StringComparison.Ordinal);
+        Assert.InRange(_time.GetUtcNow() - started, TimeSpan.FromSeconds(1), AddressLease.Expiry);
     }
 
     [Fact]
