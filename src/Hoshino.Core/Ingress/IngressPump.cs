@@ -303,10 +303,6 @@ public sealed partial class IngressPump : IDisposable
                     continue;
             }
             RejectReason reason = Screen(item, now, out ObjectKey parsed);
-            if (reason == RejectReason.None && !_limiter.Allows(parsed.Source, now))
-            {
-                reason = RejectReason.RateLimited;
-            }
             if (reason != RejectReason.None)
             {
                 Reject(item.Key, reason);
@@ -368,9 +364,19 @@ public sealed partial class IngressPump : IDisposable
                 while (next < wanted.Count && window.Count < _options.MaxConcurrentGets
                     && (window.Count == 0 || windowBytes + wanted[next].Size <= _options.MaxBytesInFlight))
                 {
-                    window.Enqueue((wanted[next], _store.GetAsync(wanted[next].Name, _options.MaxObjectBytes, cancellationToken)));
-                    windowBytes += wanted[next].Size;
-                    next++;
+                    Wanted start = wanted[next++];
+                    if (!_limiter.TryFetch(start.Key.Source, now))
+                    {
+                        Reject(start.Name, RejectReason.RateLimited); // its sender's objects keep failing: not worth a GET now
+                        toDelete.Add(start.Name);
+                        continue;
+                    }
+                    window.Enqueue((start, _store.GetAsync(start.Name, _options.MaxObjectBytes, cancellationToken)));
+                    windowBytes += start.Size;
+                }
+                if (window.Count == 0)
+                {
+                    continue;
                 }
                 (Wanted item, Task<byte[]?> fetch) = window.Dequeue();
                 windowBytes -= item.Size;
@@ -383,7 +389,7 @@ public sealed partial class IngressPump : IDisposable
                 {
                     // Too large, archived, or encrypted with a key we lack: retrying will not
                     // change it, and leaving it would have every later poll stumble over it again.
-                    RejectFetched(item, ex.Kind == StoreErrorKind.TooLarge ? RejectReason.TooLarge : RejectReason.Unfetchable, now);
+                    Reject(item.Name, ex.Kind == StoreErrorKind.TooLarge ? RejectReason.TooLarge : RejectReason.Unfetchable);
                     toDelete.Add(item.Name);
                     continue;
                 }
@@ -407,13 +413,14 @@ public sealed partial class IngressPump : IDisposable
                 }
                 if (reason != RejectReason.None)
                 {
-                    RejectFetched(item, reason, now);
+                    Reject(item.Name, reason); // its GET's token is not given back (RejectLimiter)
                     toDelete.Add(item.Name);
                     continue;
                 }
                 (int written, bool refused) = Write(body, frames);
                 tunRefused |= refused;
                 packets += written;
+                _limiter.Delivered(item.Key.Source);
                 _ledger.Delivered(item.Name, item.Key.Id.Time);
                 toDelete.Add(item.Name);
                 Log.BundleWritten(_logger, item.Name, written);
@@ -466,12 +473,6 @@ public sealed partial class IngressPump : IDisposable
         return false;
     }
 
-    /// <summary>Rejects an object the node paid a GET for: it counts against its sender (<see cref="RejectLimiter"/>).</summary>
-    private void RejectFetched(Wanted item, RejectReason reason, DateTimeOffset now)
-    {
-        _limiter.Rejected(item.Key.Source, now);
-        Reject(item.Name, reason);
-    }
 
     /// <summary>
     /// Everything that can be told from the key and the listed size, before any GET: the key's form,

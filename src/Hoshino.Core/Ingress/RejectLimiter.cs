@@ -5,11 +5,12 @@ namespace Hoshino.Ingress;
 /// <summary>
 /// Limits what a sender can make this node spend on objects that turn out to be junk. Each sender
 /// (the key's <c>src</c>) has a bucket of <c>burst</c> tokens that refills by one every
-/// <c>refill</c>; every object of it that the node fetched and then rejected (or could not fetch)
-/// takes a token, and while the bucket is empty the sender's objects are deleted unread. A sender
-/// whose objects deliver never notices. At most <c>maxSenders</c> buckets are kept (a network
-/// without IAM lets a writer claim any of 2^64 names); senders beyond that share one. Pure and
-/// clock-free: times come in as arguments. Not thread-safe: the polling loop owns it.
+/// <c>refill</c>. Every GET of one of its objects takes a token and a delivered object gives it
+/// back, so only rejected (or unfetchable) objects cost anything; while the bucket is empty the
+/// sender's objects are deleted unread. <c>burst</c> must exceed the GETs a node has in flight, so
+/// that a sender whose objects deliver never notices. At most <c>maxSenders</c> buckets are kept
+/// (a network without IAM lets a writer claim any of 2^64 names); senders beyond that share one.
+/// Pure and clock-free: times come in as arguments. Not thread-safe: the polling loop owns it.
 /// </summary>
 internal sealed class RejectLimiter
 {
@@ -20,63 +21,60 @@ internal sealed class RejectLimiter
     /// <summary>Shared by senders that arrive while <see cref="_buckets"/> is full.</summary>
     private Bucket _overflow;
 
-    private struct Bucket
-    {
-        public double Tokens;
-        public DateTimeOffset At;
-    }
+    private readonly record struct Bucket(double Tokens, DateTimeOffset At);
 
-    public RejectLimiter(int burst = 16, TimeSpan? refill = null, int maxSenders = 1024)
+    public RejectLimiter(int burst = 64, TimeSpan? refill = null, int maxSenders = 1024)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(burst, 1);
         _burst = burst;
         _refill = refill ?? TimeSpan.FromSeconds(1);
         _maxSenders = maxSenders;
-        _overflow = new Bucket { Tokens = burst };
+        _overflow = new Bucket(burst, DateTimeOffset.MinValue);
     }
+
+    public int Burst => _burst;
 
     public int TrackedSenders => _buckets.Count;
 
-    /// <summary>True while <paramref name="sender"/> may still cost the node a GET.</summary>
-    public bool Allows(Address16 sender, DateTimeOffset now)
+    /// <summary>Takes a token for one GET of an object of <paramref name="sender"/>; false (nothing taken) when its bucket is empty.</summary>
+    public bool TryFetch(Address16 sender, DateTimeOffset now)
+    {
+        bool tracked = _buckets.TryGetValue(sender, out Bucket bucket);
+        if (!tracked && _buckets.Count >= _maxSenders)
+        {
+            Prune(now);
+        }
+        if (!tracked && _buckets.Count >= _maxSenders)
+        {
+            Bucket shared = Refilled(_overflow, now);
+            _overflow = shared.Tokens >= 1 ? shared with { Tokens = shared.Tokens - 1 } : shared;
+            return shared.Tokens >= 1;
+        }
+        bucket = tracked ? Refilled(bucket, now) : new Bucket(_burst, now);
+        if (bucket.Tokens < 1)
+        {
+            _buckets[sender] = bucket;
+            return false;
+        }
+        _buckets[sender] = bucket with { Tokens = bucket.Tokens - 1 };
+        return true;
+    }
+
+    /// <summary>The object fetched under <see cref="TryFetch"/> was delivered: its token comes back.</summary>
+    public void Delivered(Address16 sender)
     {
         if (_buckets.TryGetValue(sender, out Bucket bucket))
         {
-            return Refilled(bucket, now).Tokens >= 1;
+            _buckets[sender] = bucket with { Tokens = Math.Min(_burst, bucket.Tokens + 1) };
         }
-        return _buckets.Count < _maxSenders || Refilled(_overflow, now).Tokens >= 1;
-    }
-
-    /// <summary>An object of <paramref name="sender"/> was fetched and rejected: one token gone.</summary>
-    public void Rejected(Address16 sender, DateTimeOffset now)
-    {
-        if (!_buckets.TryGetValue(sender, out Bucket bucket))
+        else
         {
-            if (_buckets.Count >= _maxSenders)
-            {
-                Prune(now);
-            }
-            if (_buckets.Count >= _maxSenders)
-            {
-                _overflow = Spend(Refilled(_overflow, now));
-                return;
-            }
-            bucket = new Bucket { Tokens = _burst, At = now };
+            _overflow = _overflow with { Tokens = Math.Min(_burst, _overflow.Tokens + 1) };
         }
-        _buckets[sender] = Spend(Refilled(bucket, now));
     }
 
-    private static Bucket Spend(Bucket bucket) => bucket with { Tokens = Math.Max(0, bucket.Tokens - 1) };
-
-    private Bucket Refilled(Bucket bucket, DateTimeOffset now)
-    {
-        if (now <= bucket.At)
-        {
-            return bucket;
-        }
-        double tokens = Math.Min(_burst, bucket.Tokens + (now - bucket.At) / _refill);
-        return new Bucket { Tokens = tokens, At = now };
-    }
+    private Bucket Refilled(Bucket bucket, DateTimeOffset now) =>
+        now <= bucket.At ? bucket : new Bucket(Math.Min(_burst, bucket.Tokens + ((now - bucket.At) / _refill)), now);
 
     /// <summary>Forgets senders whose bucket has refilled: they are as if never seen.</summary>
     private void Prune(DateTimeOffset now)

@@ -144,4 +144,34 @@ public sealed class Ipv6PacketTests
         Assert.False(Self16.Equals(bytes.AsSpan()));
         Assert.False(Self16.Equals(Self.GetAddressBytes().AsSpan(0, 15)));
     }
+
+    [Theory]
+    [InlineData(41, true)]
+    [InlineData(4, true)]
+    [InlineData(47, true)]
+    [InlineData(58, false)]   // ICMPv6
+    [InlineData(6, false)]    // TCP
+    [InlineData(59, false)]   // no next header
+    public void CarriesTunnel_UpperLayerRightAfterTheHeader(byte nextHeader, bool expected)
+    {
+        Assert.True(Ipv6Packet.TryParse(Ipv6(Self, Peer, payloadLength: 48, nextHeader: nextHeader), out Ipv6Packet packet));
+
+        Assert.Equal(expected, packet.CarriesTunnel());
+    }
+
+    [Theory]
+    [InlineData(0, 0, true)]          // hop-by-hop options, then IPv6-in-IPv6
+    [InlineData(60, 0, true)]         // destination options, then IPv6-in-IPv6
+    [InlineData(44, 0, true)]         // first fragment of an IPv6-in-IPv6 packet
+    [InlineData(44, 0x0100, false)]   // a later fragment: its upper layer is the first one's business
+    public void CarriesTunnel_BehindAnExtensionHeader_FoundByWalkingTheChain(byte extension, ushort fragmentOffset, bool expected)
+    {
+        byte[] bytes = Ipv6(Self, Peer, payloadLength: 48, nextHeader: extension);
+        bytes[Ipv6Packet.HeaderLength] = 41;      // the extension header's next header
+        bytes[Ipv6Packet.HeaderLength + 1] = 0;   // 8 bytes long (for a fragment header: reserved)
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(Ipv6Packet.HeaderLength + 2), fragmentOffset);
+        Assert.True(Ipv6Packet.TryParse(bytes, out Ipv6Packet packet));
+
+        Assert.Equal(expected, packet.CarriesTunnel());
+    }
 }
