@@ -149,9 +149,15 @@ public sealed class TwoNodeTests(StoreNetwork network) : NodePairTest(network)
     [Fact]
     public async Task Sigterm_BothNodes_ExitZeroInterfacesGoneInboxesEmpty()
     {
+        // -w, not -W: once one reply is in, ping waits only max(1 s, 2 x the slowest RTT) after its
+        // last echo and calls a later reply lost. Just after start-up on a loaded 2-core CI machine
+        // (this test build JITs every path on first use) a reply can be that late without being
+        // lost; -w waits for every reply up to the deadline. The metrics say whether a packet was lost.
         ShellResult ping = await Netns.ExecAsync(Pair.A.Namespace.Name, TimeSpan.FromSeconds(30),
-            "ping", "-6", "-c", "5", "-i", "0.2", "-W", "5", Pair.B.Address.ToString());
+            "ping", "-6", "-c", "5", "-i", "0.2", "-w", "15", Pair.B.Address.ToString());
         Assert.Equal(0, Netns.PingLoss(ping.StandardOutput));
+        Assert.Equal(5, Netns.Metric(await Pair.B.LocalMetricsAsync(), "hoshino_packets_total{direction=\"ingress\"}"));
+        Assert.Equal(5, Netns.Metric(await Pair.A.LocalMetricsAsync(), "hoshino_packets_total{direction=\"ingress\"}"));
 
         Pair.A.Process.Terminate();
         Pair.B.Process.Terminate();
