@@ -203,9 +203,13 @@ public sealed class NodePolicyEnforcementTests(StoreNetwork network)
             Put(s.Bucket, s.KeyPrefix + Key(b, a), "cold", r => r.StorageClass = S3StorageClass.Glacier), Ct), RgwInvalidStorageClass);
         await ExpectRefused("A sends to B with SSE-C", () => rawA.PutObjectAsync(
             Put(s.Bucket, s.KeyPrefix + Key(b, a), "sealed", WithCustomerKey), Ct), RgwSseCWithoutTls);
-        // These two the policy denies on RGW too.
+        // These the policy denies on RGW too: without the Deny statements RGW answers both with 400
+        // InvalidRequest (no SSE over plain HTTP), so the 403 expected here is the policy's.
         await Expect(false, "A sends to B with SSE-KMS", () => rawA.PutObjectAsync(
             Put(s.Bucket, s.KeyPrefix + Key(b, a), "kms", r => r.ServerSideEncryptionMethod = ServerSideEncryptionMethod.AWSKMS), Ct));
+        await Expect(false, "A sends to B with DSSE-KMS", () => rawA.PutObjectAsync(
+            Put(s.Bucket, s.KeyPrefix + Key(b, a), "dsse", r => r.ServerSideEncryptionMethod = ServerSideEncryptionMethod.AWSKMSDSSE), Ct));
+        // As it does copying (which RGW allows without the Deny).
         await Expect(false, "A copies its own object into B's inbox as A (CopyObject)", () => rawA.CopyObjectAsync(new CopyObjectRequest
         {
             SourceBucket = s.Bucket,
