@@ -14,6 +14,13 @@ mock_provider "aws" {
       partition = "aws"
     }
   }
+
+  # The attachment validates the policy's ARN, which the mock would otherwise make up at random.
+  mock_resource "aws_iam_policy" {
+    defaults = {
+      arn = "arn:aws:iam::123456789012:policy/hoshino/hoshino-node"
+    }
+  }
 }
 
 variables {
@@ -92,8 +99,11 @@ run "user_node_gets_the_rendered_policy_an_access_key_and_a_complete_env" {
     bucket     = "hoshino-tftest"
     key_prefix = "net1/"
     region     = "eu-west-1"
-    machine_id = "c05f7f48de53428f0123456789abcdef"
-    identity   = "user"
+    nodes = {
+      laptop = { machine_id = "c05f7f48de53428f0123456789abcdef" }
+      worker = { address = "fd5e:59b8:f71d:9a3e::10" }
+    }
+    identity = "user"
   }
 
   assert {
@@ -102,8 +112,21 @@ run "user_node_gets_the_rendered_policy_an_access_key_and_a_complete_env" {
   }
 
   assert {
-    condition     = jsondecode(aws_iam_user_policy.this[0].policy) == jsondecode(module.policy.nodes["laptop"].policy_json)
-    error_message = "The user's inline policy must be exactly the document modules/node-policy renders."
+    condition     = jsondecode(aws_iam_policy.this[0].policy) == jsondecode(module.policy.nodes["laptop"].policy_json)
+    error_message = "The user's managed policy must be exactly the document modules/node-policy renders."
+  }
+
+  assert {
+    condition     = aws_iam_user_policy_attachment.this[0].user == aws_iam_user.this[0].name && aws_iam_user_policy_attachment.this[0].policy_arn == aws_iam_policy.this[0].arn
+    error_message = "The managed policy must be attached to the node's user."
+  }
+
+  assert {
+    condition = jsondecode(aws_iam_policy.this[0].policy).Statement[0].Resource == [
+      "arn:aws:s3:::hoshino-tftest/net1/fd5e:59b8:f71d:9a3e::10/fd5e:59b8:f71d:9a3e:c05f:7f48:de53:428f/*",
+      "arn:aws:s3:::hoshino-tftest/net1/fd5e:59b8:f71d:9a3e:c05f:7f48:de53:428f/fd5e:59b8:f71d:9a3e:c05f:7f48:de53:428f/*",
+    ]
+    error_message = "The node may send as itself into the inbox of each node of nodes, its own included, and nowhere else."
   }
 
   assert {
@@ -147,8 +170,10 @@ run "role_node_gets_an_ec2_instance_profile_and_no_key" {
     name       = "worker"
     bucket     = "hoshino-tftest"
     key_prefix = "net1/"
-    address    = "FD5E:59B8:F71D:9A3E:0:0:0:0010"
-    identity   = "role"
+    nodes = {
+      worker = { address = "FD5E:59B8:F71D:9A3E:0:0:0:0010" }
+    }
+    identity = "role"
   }
 
   assert {
@@ -177,8 +202,8 @@ run "role_node_gets_an_ec2_instance_profile_and_no_key" {
   }
 
   assert {
-    condition     = length(aws_iam_user.this) == 0 && length(aws_iam_access_key.this) == 0 && output.credentials == null
-    error_message = "A role node has no user and no access key."
+    condition     = length(aws_iam_user.this) == 0 && length(aws_iam_access_key.this) == 0 && length(aws_iam_policy.this) == 0 && output.credentials == null
+    error_message = "A role node has no user, no access key and no managed policy."
   }
 
   assert {
@@ -195,13 +220,68 @@ run "node_with_an_unknown_identity_is_refused" {
   }
 
   variables {
-    name       = "x"
-    bucket     = "hoshino-tftest"
-    machine_id = "c05f7f48de53428f0123456789abcdef"
-    identity   = "both"
+    name     = "x"
+    bucket   = "hoshino-tftest"
+    nodes    = { x = { machine_id = "c05f7f48de53428f0123456789abcdef" } }
+    identity = "both"
   }
 
   expect_failures = [var.identity]
+}
+
+# modules/node passes its name as required_nodes and its attachment ("managed" for a user,
+# "role-inline" for a role) to modules/node-policy, whose output precondition refuses the plan; a
+# run can only expect failures of the module it runs, so these two run modules/node-policy itself.
+run "node_missing_from_nodes_is_refused" {
+  command = plan
+
+  module {
+    source = "./modules/node-policy"
+  }
+
+  variables {
+    bucket         = "hoshino-tftest"
+    nodes          = { worker = { address = "fd5e:59b8:f71d:9a3e::10" } }
+    required_nodes = ["laptop"]
+  }
+
+  expect_failures = [output.nodes]
+}
+
+run "policy_outgrowing_a_managed_policy_is_refused" {
+  command = plan
+
+  module {
+    source = "./modules/node-policy"
+  }
+
+  variables {
+    bucket     = "hoshino-tftest"
+    nodes      = { for i in range(1, 31) : "n${i}" => { address = "fd5e:59b8:f71d:9a3e:1234:5678:9abc:${format("%x", 4096 + i)}" } }
+    attachment = "managed"
+  }
+
+  expect_failures = [output.nodes]
+}
+
+run "role_node_takes_more_nodes_than_a_managed_policy" {
+  command = plan
+
+  module {
+    source = "./modules/node"
+  }
+
+  variables {
+    name     = "n1"
+    bucket   = "hoshino-tftest"
+    nodes    = { for i in range(1, 31) : "n${i}" => { address = "fd5e:59b8:f71d:9a3e:1234:5678:9abc:${format("%x", 4096 + i)}" } }
+    identity = "role"
+  }
+
+  assert {
+    condition     = length(jsondecode(aws_iam_role_policy.this[0].policy).Statement[1].Resource) == 30
+    error_message = "A role's inline policy rings each of the 30 doorbells."
+  }
 }
 
 run "two_node_example_plans" {

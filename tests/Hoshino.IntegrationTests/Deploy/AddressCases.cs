@@ -106,19 +106,34 @@ public sealed class AddressCases : IAsyncLifetime
             AddressInputCases[$"a{n++:D3}"] = (prefix, address);
         }
 
+        // One network must not hold two nodes with one address (the module refuses that: they would
+        // share an inbox), and each node's policy names every node of its network: so the cases go
+        // into networks of at most 50, none holding an address (as hoshino derives it) twice. The
+        // policies' length is not checked here (attachment "none").
         var networks = new Dictionary<string, NetworkInput>(StringComparer.Ordinal);
-        for (int p = 0; p < Prefixes.Length; p++)
+        var chunks = new List<(string Prefix, Dictionary<string, NodeInput> Nodes, HashSet<string> Addresses)>();
+        void Place(string key, string prefix, string hoshinoAddress, NodeInput node)
         {
-            var nodes = new Dictionary<string, NodeInput>(StringComparer.Ordinal);
-            foreach ((string key, string prefix, string machineId) in MachineIdCases.Where(c => c.Prefix == Prefixes[p]))
+            var chunk = chunks.FirstOrDefault(c => c.Prefix == prefix && c.Nodes.Count < 50 && !c.Addresses.Contains(hoshinoAddress));
+            if (chunk.Nodes is null)
             {
-                nodes[key] = new NodeInput(MachineId: machineId);
+                chunk = (prefix, new Dictionary<string, NodeInput>(StringComparer.Ordinal), new HashSet<string>(StringComparer.Ordinal));
+                chunks.Add(chunk);
             }
-            foreach ((string key, (string prefix, string address)) in AddressInputCases.Where(c => c.Value.Prefix == Prefixes[p]))
-            {
-                nodes[key] = new NodeInput(Address: address);
-            }
-            networks[$"p{p}"] = new NetworkInput("hoshino-test", "net1/", Prefixes[p], nodes);
+            chunk.Nodes[key] = node;
+            chunk.Addresses.Add(hoshinoAddress);
+        }
+        foreach ((string key, string prefix, string machineId) in MachineIdCases)
+        {
+            Place(key, prefix, HoshinoAddressOf(prefix, machineId), new NodeInput(MachineId: machineId));
+        }
+        foreach ((string key, (string prefix, string address)) in AddressInputCases)
+        {
+            Place(key, prefix, HoshinoExplicitAddressOf(prefix, address), new NodeInput(Address: address));
+        }
+        for (int i = 0; i < chunks.Count; i++)
+        {
+            networks[$"n{i}"] = new NetworkInput("hoshino-test", "net1/", chunks[i].Prefix, chunks[i].Nodes, Attachment: "none");
         }
 
         var clock = System.Diagnostics.Stopwatch.StartNew();

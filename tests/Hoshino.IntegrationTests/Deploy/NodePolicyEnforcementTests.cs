@@ -33,10 +33,17 @@ public enum PolicyRoute
 /// documents, and every allowance names the node's exact own keys, which the exact documents allow.
 /// </para>
 /// <para>
-/// A third difference needs no adaptation but narrows what RGW can show: its wildcard match does
-/// not backtrack, so a '*' followed by '/' never spans a '/' there, as it does on AWS (pinned by
-/// <see cref="RgwLimit_WildcardBeforeSlash_DoesNotSpanSlash"/>). No denial asserted here depends on
-/// that: each refused key fails to match on AWS's terms too.
+/// RGW's wildcard match does not backtrack (a '*' followed by '/' never spans a '/' there, as it
+/// does on AWS), which does not matter here: the policies name every node exactly and have a '*'
+/// only at the end of a resource, where both match alike.
+/// </para>
+/// <para>
+/// Two of the policies' Deny statements cannot be shown on Ceph 16, which does not put
+/// <c>s3:x-amz-storage-class</c> or <c>s3:x-amz-server-side-encryption-customer-algorithm</c> into
+/// a request's context: a PUT with another storage class or with SSE-C is refused there by RGW
+/// itself (it knows only STANDARD, and takes SSE-C only over TLS), pinned by
+/// <see cref="RgwLimit_StorageClassAndCustomerKey_RefusedByRgwNotByThePolicy"/>. The other two
+/// (server-side encryption other than SSE-S3, and copying) are enforced by the policy on RGW.
 /// </para>
 /// </summary>
 [Trait("Category", "Integration")]
@@ -45,6 +52,7 @@ public sealed class NodePolicyEnforcementTests(StoreNetwork network)
     private const int MaxBytes = 1 << 20;
     private const string MachineIdA = "c05f7f48de53428f0123456789abcdef"; // fd5e:59b8:f71d:9a3e:c05f:7f48:de53:428f
     private const string MachineIdB = "00000000000000b0fedcba9876543210"; // fd5e:59b8:f71d:9a3e::b0, "::" in a policy
+    private const string NotANode = "fd5e:59b8:f71d:9a3e::c0"; // in the network's prefix, but not one of its nodes
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -68,6 +76,8 @@ public sealed class NodePolicyEnforcementTests(StoreNetwork network)
         await Expect(false, "A sends to B as B (spoofing B)", () => storeA.PutAsync(Key(b, b), Body("spoof"), Ct));
         await Expect(false, "A puts into its own inbox as B", () => storeA.PutAsync(Key(a, b), Body("spoof"), Ct));
         await Expect(false, "A puts outside the key prefix", () => rawA.PutObjectAsync(Put(s.Bucket, Key(b, a), "x"), Ct));
+        await Expect(false, "A puts into a non-node's inbox as A", () => storeA.PutAsync(Key(NotANode, a), Body("junk"), Ct));
+        await Expect(false, "A puts into a made-up first segment as A", () => storeA.PutAsync(Key("anything", a), Body("junk"), Ct));
         await Expect(false, "A lists B's inbox", () => storeA.ListAsync(b + "/", 100, Ct));
         await Expect(false, "A probes B's inbox", () => storeA.ProbeAsync(b + "/", Ct));
         await Expect(false, "A lists the whole bucket", () => rawA.ListObjectsV2Async(new() { BucketName = s.Bucket }, Ct));
@@ -97,11 +107,10 @@ public sealed class NodePolicyEnforcementTests(StoreNetwork network)
 
     /// <summary>
     /// The doorbell, <c>{key_prefix}{dest}/doorbell</c>: any node may ring any node's, only the owner
-    /// looks at it (HEAD, and in its LIST), and ringing opens no other key. The doorbell resource
-    /// names no address, so RGW enforces that statement verbatim (no ':' to adapt). Each denial here
-    /// is one AWS gives too: none of the refused keys matches <c>{key_prefix}*/doorbell</c> even with
-    /// a '*' that spans '/' (AWS's does; RGW's does not, see
-    /// <see cref="RgwLimit_WildcardBeforeSlash_DoesNotSpanSlash"/>).
+    /// looks at it (HEAD, and in its LIST), and ringing opens no other key: no doorbell of a
+    /// non-node, none deeper in an inbox. Each refused key matches none of the exact doorbell keys
+    /// on AWS either (with '?' standing for ':' on RGW, a refused key would have to differ from a
+    /// doorbell key only where the address has a ':').
     /// </summary>
     [Theory]
     [InlineData(PolicyRoute.UserPolicy)]
@@ -146,6 +155,13 @@ public sealed class NodePolicyEnforcementTests(StoreNetwork network)
         await Expect(false, "A puts {B}/doorbellx", () => rawA.PutObjectAsync(Put(s.Bucket, $"{doorbellB}x", "x"), Ct));
         await Expect(false, "A puts {B}/doorbell/x", () => rawA.PutObjectAsync(Put(s.Bucket, $"{doorbellB}/x", "x"), Ct));
         await Expect(false, "A rings B outside the key prefix", () => rawA.PutObjectAsync(Put(s.Bucket, $"{b}/doorbell", RingFromA), Ct));
+        await Expect(false, "A rings a non-node's doorbell", () => rawA.PutObjectAsync(Put(s.Bucket, $"{s.KeyPrefix}{NotANode}/doorbell", "x"), Ct));
+        await Expect(false, "A puts {anything}/doorbell", () => rawA.PutObjectAsync(Put(s.Bucket, $"{s.KeyPrefix}anything/doorbell", "x"), Ct));
+        await Expect(false, "A puts {x}/\\x01/doorbell", () => rawA.PutObjectAsync(Put(s.Bucket, $"{s.KeyPrefix}x/\u0001/doorbell", "x"), Ct));
+        await Expect(false, "A puts {B}/{C}/doorbell (a doorbell deeper in B's inbox)", () => rawA.PutObjectAsync(
+            Put(s.Bucket, $"{s.KeyPrefix}{b}/{NotANode}/doorbell", "x"), Ct));
+        await Expect(false, "A puts {B}/{B}/doorbell (a doorbell under B's name)", () => rawA.PutObjectAsync(
+            Put(s.Bucket, $"{s.KeyPrefix}{b}/{b}/doorbell", "x"), Ct));
         IReadOnlyList<StoredObject> listed = [];
         await Expect(true, "B lists its inbox", async () => listed = await storeB.ListAsync(b + "/", 100, Ct));
 
@@ -155,27 +171,116 @@ public sealed class NodePolicyEnforcementTests(StoreNetwork network)
     }
 
     /// <summary>
-    /// Pins a difference in the other direction: RGW's wildcard match does not backtrack (a '*'
-    /// ends at the first occurrence of the character after it), so <c>{key_prefix}*/doorbell</c>
-    /// does not match <c>{key_prefix}{B}/{C}/doorbell</c> there, while on AWS '*' spans the '/' and
-    /// the PUT is allowed (the README names that key as writable, and a bad key for the receiver).
-    /// RGW therefore cannot show that widening; the other tests assert no denial that depends on it.
+    /// What a PUT may ask for besides its key and body: only what hoshino sends, which is none of
+    /// these headers. The Deny statements stop another storage class (unreadable until restored, or
+    /// billed minimum durations), server-side encryption other than the bucket's SSE-S3 (KMS costs,
+    /// keys the receiver may not use), customer-provided keys (SSE-C: unreadable for the receiver)
+    /// and server-side copies into an inbox (objects the node never uploads).
+    /// </summary>
+    [Theory]
+    [InlineData(PolicyRoute.UserPolicy)]
+    [InlineData(PolicyRoute.BucketPolicy)]
+    public async Task RenderedPolicies_PutHeaders_OnlyWhatHoshinoSends(PolicyRoute route)
+    {
+        Setup s = await SetUpAsync(route, bridgeDeleteObjects: true);
+        using S3PacketStore storeA = s.Store(s.A), storeB = s.Store(s.B);
+        using AmazonS3Client rawA = s.Client(s.A);
+        string a = s.Rendered.Nodes["a"].Address, b = s.Rendered.Nodes["b"].Address;
+        string plain = Key(b, a), standard = Key(b, a), ownCopySource = Key(a, a);
+        var failures = new List<string>();
+        async Task Expect(bool allowed, string what, Func<Task> request) => Note(failures, await OutcomeAsync(allowed, what, request));
+        async Task ExpectRefused(string what, Func<Task> request, params string[] rgwOwnErrors) =>
+            Note(failures, await RefusalAsync(what, request, rgwOwnErrors));
+
+        await Expect(true, "A sends to B as A, no headers (as hoshino does)", () => storeA.PutAsync(plain, Body("plain"), Ct));
+        await Expect(true, "A sends to B as A with storage class STANDARD", () => rawA.PutObjectAsync(
+            Put(s.Bucket, s.KeyPrefix + standard, "standard", r => r.StorageClass = S3StorageClass.Standard), Ct));
+        await Expect(true, "A writes into its own inbox as A (a copy source A may read)", () => storeA.PutAsync(ownCopySource, Body("mine"), Ct));
+        // RGW 16 cannot show these two Deny statements (see the pin below): it refuses the requests itself.
+        await ExpectRefused("A sends to B with storage class DEEP_ARCHIVE", () => rawA.PutObjectAsync(
+            Put(s.Bucket, s.KeyPrefix + Key(b, a), "cold", r => r.StorageClass = S3StorageClass.DeepArchive), Ct), RgwInvalidStorageClass);
+        await ExpectRefused("A sends to B with storage class GLACIER", () => rawA.PutObjectAsync(
+            Put(s.Bucket, s.KeyPrefix + Key(b, a), "cold", r => r.StorageClass = S3StorageClass.Glacier), Ct), RgwInvalidStorageClass);
+        await ExpectRefused("A sends to B with SSE-C", () => rawA.PutObjectAsync(
+            Put(s.Bucket, s.KeyPrefix + Key(b, a), "sealed", WithCustomerKey), Ct), RgwSseCWithoutTls);
+        // These the policy denies on RGW too: without the Deny statements RGW answers both with 400
+        // InvalidRequest (no SSE over plain HTTP), so the 403 expected here is the policy's.
+        await Expect(false, "A sends to B with SSE-KMS", () => rawA.PutObjectAsync(
+            Put(s.Bucket, s.KeyPrefix + Key(b, a), "kms", r => r.ServerSideEncryptionMethod = ServerSideEncryptionMethod.AWSKMS), Ct));
+        await Expect(false, "A sends to B with DSSE-KMS", () => rawA.PutObjectAsync(
+            Put(s.Bucket, s.KeyPrefix + Key(b, a), "dsse", r => r.ServerSideEncryptionMethod = ServerSideEncryptionMethod.AWSKMSDSSE), Ct));
+        // As it does copying (which RGW allows without the Deny).
+        await Expect(false, "A copies its own object into B's inbox as A (CopyObject)", () => rawA.CopyObjectAsync(new CopyObjectRequest
+        {
+            SourceBucket = s.Bucket,
+            SourceKey = s.KeyPrefix + ownCopySource,
+            DestinationBucket = s.Bucket,
+            DestinationKey = s.KeyPrefix + Key(b, a),
+        }, Ct));
+        IReadOnlyList<StoredObject> listed = [];
+        await Expect(true, "B lists its inbox", async () => listed = await storeB.ListAsync(b + "/", 100, Ct));
+
+        Assert.True(failures.Count == 0, $"{route}: {failures.Count} requests were not decided as the policy says:\n" + string.Join('\n', failures));
+        Assert.Equal(new[] { plain, standard }.Order(StringComparer.Ordinal), listed.Select(o => o.Key)); // nothing refused was stored
+    }
+
+    /// <summary>
+    /// Pins why two refusals in <see cref="RenderedPolicies_PutHeaders_OnlyWhatHoshinoSends"/> hold on
+    /// RGW: not by the policy (Ceph 16 puts neither <c>s3:x-amz-storage-class</c> nor
+    /// <c>s3:x-amz-server-side-encryption-customer-algorithm</c> into the request's context, so those
+    /// Deny statements never match there), but by RGW itself, which knows no storage class but
+    /// STANDARD and refuses SSE-C without TLS (<c>rgw_crypt_require_ssl</c>). A request the policy
+    /// denied would be answered 403 before RGW looked at the class or the key. On AWS the Deny
+    /// statements decide (every request there is TLS: the bucket policy denies the rest).
     /// </summary>
     [Fact]
-    public async Task RgwLimit_WildcardBeforeSlash_DoesNotSpanSlash()
+    public async Task RgwLimit_StorageClassAndCustomerKey_RefusedByRgwNotByThePolicy()
     {
         Setup s = await SetUpAsync(PolicyRoute.UserPolicy, bridgeDeleteObjects: true);
         using AmazonS3Client rawA = s.Client(s.A);
-        string b = s.Rendered.Nodes["b"].Address;
-        const string Third = "fd5e:59b8:f71d:9a3e::c0";
+        string a = s.Rendered.Nodes["a"].Address, b = s.Rendered.Nodes["b"].Address;
 
-        Exception? ring = await Record.ExceptionAsync(() => rawA.PutObjectAsync(Put(s.Bucket, $"{s.KeyPrefix}{b}/doorbell", "ring"), Ct));
-        Exception? spanning = await Record.ExceptionAsync(() => rawA.PutObjectAsync(Put(s.Bucket, $"{s.KeyPrefix}{b}/{Third}/doorbell", "ring"), Ct));
+        Exception? allowed = await Record.ExceptionAsync(() => rawA.PutObjectAsync(Put(s.Bucket, s.KeyPrefix + Key(b, a), "x"), Ct));
+        var cold = await Record.ExceptionAsync(() => rawA.PutObjectAsync(
+            Put(s.Bucket, s.KeyPrefix + Key(b, a), "cold", r => r.StorageClass = S3StorageClass.DeepArchive), Ct)) as AmazonS3Exception;
+        var sealedByA = await Record.ExceptionAsync(() => rawA.PutObjectAsync(
+            Put(s.Bucket, s.KeyPrefix + Key(b, a), "sealed", WithCustomerKey), Ct)) as AmazonS3Exception;
 
-        Assert.True(ring is null, $"A could not ring B's doorbell, so the statement is not in force: {ring?.Message}");
-        Assert.True(spanning is not null && IsAccessDenied(spanning),
-            "RGW now lets '*' span a '/' (as AWS does): {key_prefix}*/doorbell matched {key_prefix}{B}/{C}/doorbell. Assert that PUT as "
-            + $"allowed in RenderedPolicies_Doorbell_AnyNodeRingsOnlyTheOwnerLooks and drop this test. Got: {spanning?.Message ?? "success"}");
+        Assert.True(allowed is null, $"A could not send to B at all, so the policy is not in force: {allowed?.Message}");
+        Assert.True(cold is { StatusCode: HttpStatusCode.BadRequest, ErrorCode: RgwInvalidStorageClass },
+            "RGW no longer refuses DEEP_ARCHIVE itself with 400 InvalidArgument"
+            + (cold is { StatusCode: HttpStatusCode.Forbidden } ? " but with 403: it now evaluates s3:x-amz-storage-class, so the policy decides; say so in the class comment and the README" : "")
+            + $". Got: {Describe(cold)}");
+        Assert.True(sealedByA is { StatusCode: HttpStatusCode.BadRequest, ErrorCode: RgwSseCWithoutTls },
+            "RGW no longer refuses SSE-C over plain HTTP itself with 400 InvalidRequest"
+            + (sealedByA is { StatusCode: HttpStatusCode.Forbidden } ? " but with 403: it now evaluates s3:x-amz-server-side-encryption-customer-algorithm, so the policy decides; say so in the class comment and the README" : "")
+            + $". Got: {Describe(sealedByA)}");
+    }
+
+    /// <summary>
+    /// Pins why the Deny statements test for a header with <c>StringLike "*"</c> rather than the
+    /// usual <c>Null = false</c> (the same on AWS): Ceph 16 evaluates a Null condition as "the key
+    /// is absent", whatever its value, so <c>Null = false</c> matches every request without the
+    /// header, and a Deny written that way refuses every PUT hoshino makes.
+    /// </summary>
+    [Fact]
+    public async Task RgwLimit_NullFalseCondition_MatchesAnAbsentKey()
+    {
+        Setup s = await SetUpAsync(PolicyRoute.UserPolicy, bridgeDeleteObjects: true, alterA: policy =>
+        {
+            JsonObject denyCopy = policy["Statement"]!.AsArray().Single(st => (string)st!["Sid"]! == "DenyCopy")!.AsObject();
+            denyCopy["Condition"] = new JsonObject { ["Null"] = new JsonObject { ["s3:x-amz-copy-source"] = "false" } };
+        });
+        using S3PacketStore storeA = s.Store(s.A), storeB = s.Store(s.B);
+        string a = s.Rendered.Nodes["a"].Address, b = s.Rendered.Nodes["b"].Address;
+
+        Exception? asRendered = await Record.ExceptionAsync(() => storeB.PutAsync(Key(a, b), Body("x"), Ct));
+        Exception? withNull = await Record.ExceptionAsync(() => storeA.PutAsync(Key(b, a), Body("x"), Ct));
+
+        Assert.True(asRendered is null, $"B could not send to A with the rendered policy: {asRendered?.Message}");
+        Assert.True(withNull is not null && IsAccessDenied(withNull),
+            "RGW now evaluates Null = false as AWS does (a plain PUT is not denied by a Deny on \"s3:x-amz-copy-source is present\"): "
+            + $"the policies could use Null again. Got: {withNull?.Message ?? "success"}");
     }
 
     /// <summary>Pins the first adaptation: RGW refuses a resource that names an address.</summary>
@@ -284,7 +389,11 @@ public sealed class NodePolicyEnforcementTests(StoreNetwork network)
         return new JsonObject { ["Version"] = "2012-10-17", ["Statement"] = statements };
     }
 
-    private async Task<Setup> SetUpAsync(PolicyRoute route, bool bridgeDeleteObjects)
+    /// <summary>
+    /// A bucket, the rendered documents of nodes A and B adapted by <see cref="ForRgw"/> (and A's by
+    /// <paramref name="alterA"/>, for the pins of RGW's limits), in force by <paramref name="route"/>.
+    /// </summary>
+    private async Task<Setup> SetUpAsync(PolicyRoute route, bool bridgeDeleteObjects, Action<JsonObject>? alterA = null)
     {
         await network.EnsureStartedAsync(Ct);
         string bucket = await network.CreateBucketAsync(Ct); // owned by the fixture's user; A and B have no rights of their own
@@ -297,6 +406,7 @@ public sealed class NodePolicyEnforcementTests(StoreNetwork network)
         string bucketArn = $"arn:aws:s3:::{bucket}";
         JsonObject policyA = ForRgw(rendered.Nodes["a"].PolicyJson, bucketArn, bridgeDeleteObjects);
         JsonObject policyB = ForRgw(rendered.Nodes["b"].PolicyJson, bucketArn, bridgeDeleteObjects);
+        alterA?.Invoke(policyA);
 
         if (route == PolicyRoute.UserPolicy)
         {
@@ -387,6 +497,40 @@ public sealed class NodePolicyEnforcementTests(StoreNetwork network)
         _ => false,
     };
 
+    /// <summary>
+    /// null if the request was refused with AccessDenied, or by RGW itself with one of
+    /// <paramref name="rgwOwnErrors"/> (each pinned by a test); else what happened.
+    /// </summary>
+    private static async Task<string?> RefusalAsync(string what, Func<Task> request, string[] rgwOwnErrors)
+    {
+        try
+        {
+            await request();
+            return $"{what}: allowed, expected a refusal";
+        }
+        catch (Exception ex) when (IsAccessDenied(ex) || ex is AmazonS3Exception { ErrorCode: not null } s3 && rgwOwnErrors.Contains(s3.ErrorCode))
+        {
+            return null;
+        }
+        catch (AmazonS3Exception ex)
+        {
+            return $"{what}: failed with {Describe(ex)}, expected AccessDenied or {string.Join(" or ", rgwOwnErrors)}";
+        }
+    }
+
+    private const string RgwInvalidStorageClass = "InvalidArgument"; // RGW 16: 400 InvalidArgument, "The storage class you specified is not valid"
+    private const string RgwSseCWithoutTls = "InvalidRequest";
+
+    private static string Describe(AmazonS3Exception? ex) =>
+        ex is null ? "success" : $"HTTP {(int)ex.StatusCode} {ex.ErrorCode}: {ex.Message}";
+
+    /// <summary>SSE-C headers with a random key: the algorithm, the key and its MD5 (the SDK adds the MD5).</summary>
+    private static void WithCustomerKey(PutObjectRequest request)
+    {
+        request.ServerSideEncryptionCustomerMethod = ServerSideEncryptionCustomerMethod.AES256;
+        request.ServerSideEncryptionCustomerProvidedKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+    }
+
     private static void Note(List<string> failures, string? failure)
     {
         if (failure is not null)
@@ -399,13 +543,18 @@ public sealed class NodePolicyEnforcementTests(StoreNetwork network)
 
     private static byte[] Body(string text) => Encoding.UTF8.GetBytes(text);
 
-    private static PutObjectRequest Put(string bucket, string key, string body) => new()
+    private static PutObjectRequest Put(string bucket, string key, string body, Action<PutObjectRequest>? configure = null)
     {
-        BucketName = bucket,
-        Key = key,
-        ContentBody = body,
-        UseChunkEncoding = false,
-    };
+        var request = new PutObjectRequest
+        {
+            BucketName = bucket,
+            Key = key,
+            ContentBody = body,
+            UseChunkEncoding = false,
+        };
+        configure?.Invoke(request);
+        return request;
+    }
 
     private sealed record Setup(StoreNetwork Network, string Bucket, string KeyPrefix, RenderedNetwork Rendered, RgwUser A, RgwUser B)
     {

@@ -84,7 +84,9 @@ public sealed partial class NodePolicyModuleTests(AddressCases cases) : IClassFi
                 ["triple"] = new(Address: "fd00:::1"),
                 ["nine"] = new(Address: "1:2:3:4:5:6:7:8:9"),
                 ["octet"] = new(Address: "fd00::1.2.3.256"),
-            }),
+                ["clone1"] = new(MachineId: "c05f7f48de53428f0123456789abcdef"),
+                ["clone2"] = new(Address: "FD00::C05F:7F48:DE53:428F"),
+            }, RequiredNodes: ["ghost", "clone1"]),
         };
 
         TerraformResult apply = await NodePolicyRender.TryRenderAsync(workspace, networks);
@@ -102,13 +104,18 @@ public sealed partial class NodePolicyModuleTests(AddressCases cases) : IClassFi
             "node 'triple': address 'fd00:::1' is not a valid IPv6 address",
             "node 'nine': address '1:2:3:4:5:6:7:8:9' is not a valid IPv6 address",
             "node 'octet': address 'fd00::1.2.3.256' is not a valid IPv6 address",
+            "nodes 'clone1', 'clone2' have the same address fd00::c05f:7f48:de53:428f (a cloned machine-id?",
+            "node 'ghost' is not in nodes",
         ];
         foreach (string message in expected)
         {
             Assert.True(error.Contains(message, StringComparison.Ordinal), $"missing \"{message}\" in:\n{error}");
         }
-        // One message per problem: an address that does not parse is not also reported as outside the prefix.
+        // One message per problem: an address that does not parse is not also reported as outside the
+        // prefix, and nodes refused for their own inputs (both '::' here) are not also duplicates.
         Assert.DoesNotContain("node 'triple': address 'fd00:::1' is not inside", error, StringComparison.Ordinal);
+        Assert.Equal(1, CountOf(error, "have the same address"));
+        Assert.DoesNotContain("node 'clone1' is not in nodes", error, StringComparison.Ordinal);
         // hoshino refuses the same inputs.
         Assert.Throws<FatalException>(() => AddressCases.HoshinoAddressOf("fd00::/64", "0000000000000000c05f7f48de53428f"));
         Assert.Throws<FatalException>(() => AddressCases.HoshinoExplicitAddressOf("fd00::/64", "fd01::1"));
@@ -143,6 +150,46 @@ public sealed partial class NodePolicyModuleTests(AddressCases cases) : IClassFi
         Assert.Contains("key_prefix may only contain", error, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Each policy names every node's inbox and doorbell, so it grows with the network: past IAM's
+    /// limit for where it is attached, the plan stops with one message saying so, instead of IAM
+    /// refusing the policy halfway through an apply. The limits are IAM's quotas: 6,144 characters
+    /// for a managed policy (a user node's), 10,240 for a role's inline policies together.
+    /// </summary>
+    [Fact]
+    public async Task Render_PolicyLongerThanItsAttachmentTakes_RefusedNamingTheLimit()
+    {
+        using TerraformWorkspace workspace = TerraformWorkspace.Create();
+        const string LongBucket = "hoshino-123456789012-net1"; // the README's figures are for this bucket and key prefix
+        Dictionary<string, NodeInput> Fleet(int count) => Enumerable.Range(0, count).ToDictionary(
+            i => $"n{i}", i => new NodeInput(MachineId: $"c05f7f48de53{4096 + i:x4}0123456789abcdef"));
+        IReadOnlyDictionary<string, RenderedNetwork> fits = await NodePolicyRender.RenderAsync(workspace, new Dictionary<string, NetworkInput>
+        {
+            ["managed20"] = new(LongBucket, "net1/", AddressCases.DefaultPrefix, Fleet(20), Attachment: "managed"),
+            ["role38"] = new(LongBucket, "net1/", AddressCases.DefaultPrefix, Fleet(38), Attachment: "role-inline"),
+            ["unchecked"] = new(LongBucket, "net1/", AddressCases.DefaultPrefix, Fleet(60), Attachment: "none"),
+        });
+
+        TerraformResult tooMany = await NodePolicyRender.TryRenderAsync(workspace, new Dictionary<string, NetworkInput>
+        {
+            ["managed21"] = new(LongBucket, "net1/", AddressCases.DefaultPrefix, Fleet(21), Attachment: "managed"),
+            ["role39"] = new(LongBucket, "net1/", AddressCases.DefaultPrefix, Fleet(39), Attachment: "role-inline"),
+            ["user3"] = new(LongBucket, "net1/", AddressCases.DefaultPrefix, Fleet(3), Attachment: "user-inline"),
+        });
+        string error = Flatten(tooMany.Error);
+
+        Assert.InRange(fits["managed20"].Nodes.Values.Max(n => n.PolicyLength), 5_000, 6_144);
+        Assert.InRange(fits["role38"].Nodes.Values.Max(n => n.PolicyLength), 9_000, 10_240);
+        Assert.True(fits["unchecked"].Nodes.Values.Max(n => n.PolicyLength) > 10_240, "60 nodes make a policy longer than any IAM takes");
+        Assert.False(tooMany.Succeeded, "terraform accepted policies longer than IAM takes:\n" + tooMany.Output);
+        Assert.Contains("with 21 nodes the longest is", error, StringComparison.Ordinal);
+        Assert.Contains("over IAM's limit for a managed policy (6144): use fewer nodes per network", error, StringComparison.Ordinal);
+        Assert.Contains("with 39 nodes the longest is", error, StringComparison.Ordinal);
+        Assert.Contains("over IAM's limit for a role's inline policies together (10240)", error, StringComparison.Ordinal);
+        Assert.Contains("with 3 nodes the longest is", error, StringComparison.Ordinal);
+        Assert.Contains("over IAM's limit for a user's inline policies together (2048)", error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("/net1/", "net1/")]
     [InlineData("", "")]
@@ -160,6 +207,7 @@ public sealed partial class NodePolicyModuleTests(AddressCases cases) : IClassFi
                 }),
             });
         RenderedNetwork network = rendered["net"];
+        string[] peers = ["fd5e:59b8:f71d:9a3e::b0", "fd5e:59b8:f71d:9a3e:c05f:7f48:de53:428f"]; // ordinal order, as the module sorts them
 
         Assert.Equal(normalized, network.KeyPrefix);
         foreach ((string name, string address) in new[] { ("a", "fd5e:59b8:f71d:9a3e:c05f:7f48:de53:428f"), ("b", "fd5e:59b8:f71d:9a3e::b0") })
@@ -167,30 +215,51 @@ public sealed partial class NodePolicyModuleTests(AddressCases cases) : IClassFi
             RenderedNode node = network.Nodes[name];
             Assert.Equal(address, node.Address);
             Assert.Equal($"{normalized}{address}/", node.InboxPrefix);
+            string inboxes = string.Join(", ", peers.Select(p => $"\"arn:aws:s3:::{Bucket}/{normalized}{p}/{address}/*\""));
+            string doorbells = string.Join(", ", peers.Select(p => $"\"arn:aws:s3:::{Bucket}/{normalized}{p}/doorbell\""));
             JsonNode expected = JsonNode.Parse($$"""
                 {
                   "Version": "2012-10-17",
                   "Statement": [
-                    { "Sid": "SendAsSelfIntoAnyInbox", "Effect": "Allow", "Action": ["s3:PutObject"],
-                      "Resource": ["arn:aws:s3:::{{Bucket}}/{{normalized}}*/{{address}}/*"] },
-                    { "Sid": "RingAnyDoorbell", "Effect": "Allow", "Action": ["s3:PutObject"],
-                      "Resource": ["arn:aws:s3:::{{Bucket}}/{{normalized}}*/doorbell"] },
+                    { "Sid": "SendAsSelfIntoEachInbox", "Effect": "Allow", "Action": ["s3:PutObject"],
+                      "Resource": [{{inboxes}}] },
+                    { "Sid": "RingEachDoorbell", "Effect": "Allow", "Action": ["s3:PutObject"],
+                      "Resource": [{{doorbells}}] },
                     { "Sid": "ListOwnInbox", "Effect": "Allow", "Action": ["s3:ListBucket"],
                       "Resource": ["arn:aws:s3:::{{Bucket}}"],
                       "Condition": { "StringEquals": { "s3:prefix": ["{{normalized}}{{address}}/"] } } },
                     { "Sid": "ReceiveFromOwnInbox", "Effect": "Allow", "Action": ["s3:GetObject", "s3:DeleteObject"],
-                      "Resource": ["arn:aws:s3:::{{Bucket}}/{{normalized}}{{address}}/*"] }
+                      "Resource": ["arn:aws:s3:::{{Bucket}}/{{normalized}}{{address}}/*"] },
+                    { "Sid": "DenyStorageClassOtherThanStandard", "Effect": "Deny", "Action": ["s3:PutObject"],
+                      "Resource": ["arn:aws:s3:::{{Bucket}}/*"],
+                      "Condition": { "StringNotEquals": { "s3:x-amz-storage-class": ["STANDARD"] }, "StringLike": { "s3:x-amz-storage-class": ["*"] } } },
+                    { "Sid": "DenyEncryptionOtherThanSseS3", "Effect": "Deny", "Action": ["s3:PutObject"],
+                      "Resource": ["arn:aws:s3:::{{Bucket}}/*"],
+                      "Condition": { "StringNotEquals": { "s3:x-amz-server-side-encryption": ["AES256"] }, "StringLike": { "s3:x-amz-server-side-encryption": ["*"] } } },
+                    { "Sid": "DenyCustomerProvidedKeys", "Effect": "Deny", "Action": ["s3:PutObject"],
+                      "Resource": ["arn:aws:s3:::{{Bucket}}/*"],
+                      "Condition": { "StringLike": { "s3:x-amz-server-side-encryption-customer-algorithm": ["*"] } } },
+                    { "Sid": "DenyCopy", "Effect": "Deny", "Action": ["s3:PutObject"],
+                      "Resource": ["arn:aws:s3:::{{Bucket}}/*"],
+                      "Condition": { "StringLike": { "s3:x-amz-copy-source": ["*"] } } }
                   ]
                 }
                 """)!;
             JsonNode actual = JsonNode.Parse(node.PolicyJson)!;
             Assert.True(JsonNode.DeepEquals(expected, actual), $"node {name}: rendered\n{actual}\nexpected\n{expected}");
+            Assert.Equal(node.PolicyJson.Length, node.PolicyLength); // IAM's count: no whitespace in jsonencode's output
+            Assert.DoesNotContain(node.PolicyJson, char.IsWhiteSpace);
 
-            // Belt and braces on the document as a whole: four named S3 actions, nothing else.
-            string[] actions = actual["Statement"]!.AsArray().SelectMany(s => s!["Action"]!.AsArray().Select(a => (string)a!)).ToArray();
+            // Belt and braces on the document as a whole: four named S3 actions allowed, nothing else;
+            // no wildcard in a resource except a trailing one.
+            JsonArray statements = actual["Statement"]!.AsArray();
+            JsonNode[] allows = [.. statements.Where(s => (string)s!["Effect"]! == "Allow").Select(s => s!)];
+            string[] actions = [.. allows.SelectMany(s => s["Action"]!.AsArray().Select(a => (string)a!))];
             Assert.Equal(["s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject"], actions.Distinct().Order(StringComparer.Ordinal));
             Assert.DoesNotContain(actions, a => a.Contains('*', StringComparison.Ordinal) || a.Contains("ListAllMyBuckets", StringComparison.Ordinal));
-            Assert.All(actual["Statement"]!.AsArray(), s => Assert.Equal("Allow", (string)s!["Effect"]!));
+            Assert.All(statements, s => Assert.Contains((string)s!["Effect"]!, new[] { "Allow", "Deny" }));
+            Assert.All(allows.SelectMany(s => s["Resource"]!.AsArray().Select(r => (string)r!)),
+                r => Assert.DoesNotContain('*', r.TrimEnd('*')));
         }
         Assert.Equal(normalized.Length == 0 ? $"s3://{Bucket}" : $"s3://{Bucket}/{normalized}", network.StoreUri);
     }

@@ -6,11 +6,16 @@ namespace Hoshino.IntegrationTests.Deploy;
 /// <summary>One node given to <c>modules/node-policy</c>: by machine-id or by address.</summary>
 internal sealed record NodeInput(string? MachineId = null, string? Address = null);
 
-/// <summary>One instance of <c>modules/node-policy</c>: a network and its nodes.</summary>
-internal sealed record NetworkInput(string Bucket, string KeyPrefix, string NetworkPrefix, IReadOnlyDictionary<string, NodeInput> Nodes);
+/// <summary>
+/// One instance of <c>modules/node-policy</c>: a network and its nodes; <paramref name="Attachment"/>
+/// and <paramref name="RequiredNodes"/> as the module's variables (null: the module's default).
+/// </summary>
+internal sealed record NetworkInput(string Bucket, string KeyPrefix, string NetworkPrefix, IReadOnlyDictionary<string, NodeInput> Nodes,
+    string? Attachment = null, IReadOnlyList<string>? RequiredNodes = null);
 
 /// <summary>What <c>modules/node-policy</c> rendered for one node.</summary>
-internal sealed record RenderedNode(string Address, string InboxPrefix, string PolicyJson, IReadOnlyDictionary<string, string> Environment, string EnvFile);
+internal sealed record RenderedNode(string Address, string InboxPrefix, string PolicyJson, int PolicyLength,
+    IReadOnlyDictionary<string, string> Environment, string EnvFile);
 
 /// <summary>What <c>modules/node-policy</c> rendered for one network.</summary>
 internal sealed record RenderedNetwork(string KeyPrefix, string StoreUri, IReadOnlyDictionary<string, RenderedNode> Nodes);
@@ -34,6 +39,8 @@ internal static class NodePolicyRender
               machine_id = optional(string)
               address    = optional(string)
             }))
+            attachment     = optional(string)
+            required_nodes = optional(list(string))
           }))
         }
 
@@ -45,6 +52,8 @@ internal static class NodePolicyRender
           key_prefix     = each.value.key_prefix
           network_prefix = each.value.network_prefix
           nodes          = each.value.nodes
+          attachment     = each.value.attachment
+          required_nodes = each.value.required_nodes
         }
 
         output "networks" {
@@ -87,6 +96,8 @@ internal static class NodePolicyRender
                 ["key_prefix"] = network.KeyPrefix,
                 ["network_prefix"] = network.NetworkPrefix,
                 ["nodes"] = nodes,
+                ["attachment"] = network.Attachment,
+                ["required_nodes"] = network.RequiredNodes is null ? null : new JsonArray([.. network.RequiredNodes.Select(n => JsonValue.Create(n))]),
             };
         }
         return new JsonObject { ["networks"] = root }.ToJsonString();
@@ -106,6 +117,7 @@ internal static class NodePolicyRender
                     n.GetProperty("address").GetString()!,
                     n.GetProperty("inbox_prefix").GetString()!,
                     n.GetProperty("policy_json").GetString()!,
+                    n.GetProperty("policy_length").GetInt32(),
                     n.GetProperty("environment").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!, StringComparer.Ordinal),
                     n.GetProperty("env_file").GetString()!);
             }

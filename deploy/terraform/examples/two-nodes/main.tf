@@ -28,14 +28,25 @@ module "network" {
   tags        = { project = "hoshino" }
 }
 
+# Every node of the network. Each node's policy names each of these inboxes and doorbells, so all
+# nodes get this same map; adding a node here and applying updates every node's policy.
+locals {
+  nodes = {
+    laptop = { machine_id = var.laptop_machine_id }
+    # An instance not launched yet has no machine-id: give it an address, which its hoshino.env
+    # pins with HOSHINO_ADDRESS.
+    worker = { address = "fd5e:59b8:f71d:9a3e::10" }
+  }
+}
+
 module "laptop" {
   source = "../../modules/node"
 
   name       = "laptop"
+  nodes      = local.nodes
   bucket     = module.network.bucket_name
   key_prefix = module.network.key_prefix
   region     = module.network.region
-  machine_id = var.laptop_machine_id
   identity   = "user"
   tags       = { project = "hoshino" }
 }
@@ -44,12 +55,10 @@ module "worker" {
   source = "../../modules/node"
 
   name       = "worker"
+  nodes      = local.nodes
   bucket     = module.network.bucket_name
   key_prefix = module.network.key_prefix
   region     = module.network.region
-  # An instance not launched yet has no machine-id: give it an address, which the hoshino.env
-  # below pins with HOSHINO_ADDRESS.
-  address  = "fd5e:59b8:f71d:9a3e::10"
-  identity = "role"
-  tags     = { project = "hoshino" }
+  identity   = "role"
+  tags       = { project = "hoshino" }
 }

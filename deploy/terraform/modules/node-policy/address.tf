@@ -115,19 +115,29 @@ locals {
     local.ip_valid.prefix ? "" : "network_prefix '${var.network_prefix}' is not a valid IPv6 /64",
     alltrue([for x in slice(local.ip_words.prefix, 4, 8) : x == 0]) ? "" : "network_prefix '${var.network_prefix}' has host bits set (its last 64 bits must be zero)",
   ])
-  node_errors = flatten([
-    for name, node in var.nodes : [
-      for message in [
-        (node.machine_id == null) == (node.address == null) ? "give exactly one of machine_id and address" : "",
-        node.address == null || try(local.ip_valid["node:${name}"], false) ? "" : "address '${coalesce(node.address, "-")}' is not a valid IPv6 address",
-        !try(local.ip_valid["node:${name}"], false) || try(slice(local.ip_words["node:${name}"], 0, 4) == local.prefix_words, false) ? "" : "address '${coalesce(node.address, "-")}' is not inside network_prefix ${var.network_prefix}",
-        !(node.machine_id != null || try(local.ip_valid["node:${name}"], false)) || !alltrue([for x in local.interface_id_words[name] : x == 0]) ? "" : (
-          node.machine_id != null
-          ? "the machine-id starts with 16 zeros (run systemd-machine-id-setup, or give address)"
-          : "the all-zero interface identifier is the subnet-router anycast address, not a node"
-        ),
-      ] : "node '${name}': ${message}" if message != ""
-    ]
-  ])
-  errors = concat(local.prefix_errors, local.node_errors)
+  node_messages = {
+    for name, node in var.nodes : name => compact([
+      (node.machine_id == null) == (node.address == null) ? "give exactly one of machine_id and address" : "",
+      node.address == null || try(local.ip_valid["node:${name}"], false) ? "" : "address '${coalesce(node.address, "-")}' is not a valid IPv6 address",
+      !try(local.ip_valid["node:${name}"], false) || try(slice(local.ip_words["node:${name}"], 0, 4) == local.prefix_words, false) ? "" : "address '${coalesce(node.address, "-")}' is not inside network_prefix ${var.network_prefix}",
+      !(node.machine_id != null || try(local.ip_valid["node:${name}"], false)) || !alltrue([for x in local.interface_id_words[name] : x == 0]) ? "" : (
+        node.machine_id != null
+        ? "the machine-id starts with 16 zeros (run systemd-machine-id-setup, or give address)"
+        : "the all-zero interface identifier is the subnet-router anycast address, not a node"
+      ),
+    ])
+  }
+  node_errors = flatten([for name, messages in local.node_messages : [for message in messages : "node '${name}': ${message}"]])
+
+  # Two nodes with one address (a cloned machine-id) would share one inbox and one name in every
+  # policy: refuse, naming both. Only among nodes whose address is otherwise fine.
+  names_by_address = { for name, address in local.addresses : address => name... if length(local.node_messages[name]) == 0 }
+  duplicate_errors = [
+    for address, names in local.names_by_address :
+    "nodes ${join(", ", [for n in names : "'${n}'"])} have the same address ${address} (a cloned machine-id? run systemd-machine-id-setup on all but one, or give address)"
+    if length(names) > 1 && length(local.prefix_errors) == 0
+  ]
+  missing_errors = [for name in var.required_nodes : "node '${name}' is not in nodes" if !contains(keys(var.nodes), name)]
+
+  errors = concat(local.prefix_errors, local.missing_errors, local.node_errors, local.duplicate_errors)
 }

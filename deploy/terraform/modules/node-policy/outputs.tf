@@ -8,25 +8,27 @@ output "nodes" {
                    uses in S3 keys
       inbox_prefix {key_prefix}{address}/, the prefix the node lists
       policy       the identity policy as an object; policy_json is the same document as JSON,
-                   for aws_iam_user_policy or aws_iam_role_policy
+                   for aws_iam_policy or aws_iam_role_policy; policy_length is its length as
+                   IAM counts it (characters, no whitespace)
       environment  hoshino.env settings without credentials: HOSHINO_STORE, HOSHINO_PREFIX,
                    HOSHINO_ADDRESS and, when region is set, HOSHINO_S3_REGION; env_file is the
                    same as KEY=value lines for systemd's EnvironmentFile=
   EOT
   value = {
     for name, address in local.addresses : name => {
-      address      = address
-      inbox_prefix = local.inboxes[name]
-      policy       = local.policies[name]
-      policy_json  = jsonencode(local.policies[name])
-      environment  = local.environments[name]
-      env_file     = local.env_files[name]
+      address       = address
+      inbox_prefix  = local.inboxes[name]
+      policy        = local.policies[name]
+      policy_json   = jsonencode(local.policies[name])
+      policy_length = local.policy_lengths[name]
+      environment   = local.environments[name]
+      env_file      = local.env_files[name]
     }
   }
 
   precondition {
-    condition     = length(local.errors) == 0
-    error_message = "hoshino node-policy: ${join("; ", local.errors)}."
+    condition     = length(concat(local.errors, local.policy_errors)) == 0
+    error_message = "hoshino node-policy: ${join("; ", concat(local.errors, local.policy_errors))}."
   }
 }
 

@@ -13,31 +13,38 @@ locals {
   store_uri  = local.key_prefix == "" ? "s3://${var.bucket}" : "s3://${var.bucket}/${local.key_prefix}"
   inboxes    = { for name, address in local.addresses : name => "${local.key_prefix}${address}/" }
 
+  # Every node's address, once, in a fixed order: each policy names exactly these inboxes and
+  # doorbells, so a node can write nowhere but into the inbox of a node of this network.
+  peer_addresses = sort(distinct(values(local.addresses)))
+
   policies = {
     for name, address in local.addresses : name => {
       Version = "2012-10-17"
       Statement = [
         {
-          # Egress: PUT a bundle into any node's inbox, but only with this node as the sender.
-          # Receivers trust the {src} segment of the key (and check every packet's source against
-          # it), so this statement is what stops one node from speaking as another.
-          Sid      = "SendAsSelfIntoAnyInbox"
+          # Egress: PUT a bundle into each node's inbox (its own included: the address lease is
+          # {self}/{self}/lease), but only with this node as the sender. Receivers trust the {src}
+          # segment of the key (and check every packet's source against it), so this statement is
+          # what stops one node from speaking as another. One exact resource per node rather than
+          # "*" in the first segment: no key outside the inboxes, which nobody would ever list,
+          # read or delete (it would stay until the lifecycle rule, and be billed until then).
+          Sid      = "SendAsSelfIntoEachInbox"
           Effect   = "Allow"
           Action   = ["s3:PutObject"]
-          Resource = ["${local.bucket_arn}/${local.key_prefix}*/${address}/*"]
+          Resource = [for peer in local.peer_addresses : "${local.bucket_arn}/${local.key_prefix}${peer}/${address}/*"]
         },
         {
           # Doorbell: PUT {key_prefix}{dest}/doorbell to wake an idle node, which polls with a HEAD
           # of that one key (s3:GetObject, granted below on its own inbox) instead of a LIST. The
-          # body says nothing the receiver acts on, so any node may ring any doorbell: the worst a
-          # hostile node can do is make the receiver LIST more often. The '*' also spans '/', so
-          # {key_prefix}x/y/doorbell is writable too; in an inbox that is a bad key, which the
-          # receiver rejects and deletes. A HEAD of a doorbell nobody rang (or that the lifecycle
-          # rule expired) is answered 403, not 404: no statement grants an unconditional ListBucket.
-          Sid      = "RingAnyDoorbell"
+          # body says nothing the receiver acts on, so any node may ring any node's doorbell (its
+          # own too: it creates it when a HEAD finds none): the worst a hostile node can do is make
+          # the receiver LIST more often. Exact keys, no wildcard. A HEAD of a doorbell nobody rang
+          # (or that the lifecycle rule expired) is answered 403, not 404: no statement grants an
+          # unconditional ListBucket.
+          Sid      = "RingEachDoorbell"
           Effect   = "Allow"
           Action   = ["s3:PutObject"]
-          Resource = ["${local.bucket_arn}/${local.key_prefix}*/doorbell"]
+          Resource = [for peer in local.peer_addresses : "${local.bucket_arn}/${local.key_prefix}${peer}/doorbell"]
         },
         {
           # Ingress and the start-up probe: ListObjectsV2 with Prefix exactly the own inbox. Any
@@ -58,9 +65,77 @@ locals {
           Action   = ["s3:GetObject", "s3:DeleteObject"]
           Resource = ["${local.bucket_arn}/${local.inboxes[name]}*"]
         },
+        # What a PUT may ask for besides its key and body. hoshino sends none of these headers, so
+        # each Deny applies only when the header is present: a negated operator alone
+        # (StringNotEquals, with or without IfExists) is true for an absent key and would deny
+        # every PUT hoshino makes. "Present" is StringLike "*" (false for an absent key, true for
+        # any value) rather than the usual Null = false, which means the same on AWS but which
+        # Ceph RGW 16 evaluates as "absent" whatever its value, denying every PUT there.
+        {
+          # Another storage class would bill the bucket's owner minimum durations and sizes
+          # (the IA classes), or make the object unreadable for the receiver until restored
+          # (GLACIER, DEEP_ARCHIVE): a node could blind another by writing into its inbox.
+          Sid      = "DenyStorageClassOtherThanStandard"
+          Effect   = "Deny"
+          Action   = ["s3:PutObject"]
+          Resource = ["${local.bucket_arn}/*"]
+          Condition = {
+            StringNotEquals = { "s3:x-amz-storage-class" = ["STANDARD"] }
+            StringLike      = { "s3:x-amz-storage-class" = ["*"] }
+          }
+        },
+        {
+          # The bucket's default (SSE-S3) or nothing: SSE-KMS would cost a KMS request for every
+          # PUT and for every GET of the receiver, and a key the receiver may not use would make
+          # the object unreadable for it.
+          Sid      = "DenyEncryptionOtherThanSseS3"
+          Effect   = "Deny"
+          Action   = ["s3:PutObject"]
+          Resource = ["${local.bucket_arn}/*"]
+          Condition = {
+            StringNotEquals = { "s3:x-amz-server-side-encryption" = ["AES256"] }
+            StringLike      = { "s3:x-amz-server-side-encryption" = ["*"] }
+          }
+        },
+        {
+          # SSE-C: an object encrypted with a key only the writer knows is unreadable for the
+          # receiver (its GET, and the doorbell's HEAD, fail without the key).
+          Sid       = "DenyCustomerProvidedKeys"
+          Effect    = "Deny"
+          Action    = ["s3:PutObject"]
+          Resource  = ["${local.bucket_arn}/*"]
+          Condition = { StringLike = { "s3:x-amz-server-side-encryption-customer-algorithm" = ["*"] } }
+        },
+        {
+          # CopyObject (and UploadPartCopy) is authorised as s3:PutObject on the target: without
+          # this a node could copy objects it can read (its own inbox) into another inbox, up to
+          # 5 GB per request, without uploading them.
+          Sid       = "DenyCopy"
+          Effect    = "Deny"
+          Action    = ["s3:PutObject"]
+          Resource  = ["${local.bucket_arn}/*"]
+          Condition = { StringLike = { "s3:x-amz-copy-source" = ["*"] } }
+        },
       ]
     }
   }
+
+  # IAM measures a policy in characters without whitespace; jsonencode writes none, and every
+  # character here is ASCII. The limits are IAM's quotas (reference_iam-quotas): an inline
+  # policy counts together with the entity's other inline policies.
+  size_limits = {
+    managed       = { characters = 6144, what = "IAM's limit for a managed policy" }
+    "role-inline" = { characters = 10240, what = "IAM's limit for a role's inline policies together" }
+    "user-inline" = { characters = 2048, what = "IAM's limit for a user's inline policies together" }
+  }
+  policy_lengths = { for name, policy in local.policies : name => length(jsonencode(policy)) }
+  longest_policy = max(concat([0], values(local.policy_lengths))...)
+  size_limit     = try(local.size_limits[var.attachment], null)
+  policy_errors = local.size_limit == null || local.longest_policy <= try(local.size_limit.characters, 0) ? [] : [
+    format("each node's policy names every node's inbox and doorbell, and with %d nodes the longest is %d characters, over %s (%d)%s",
+      length(local.peer_addresses), local.longest_policy, local.size_limit.what, local.size_limit.characters,
+    ": use fewer nodes per network (one network per group of nodes that talk to each other), or a shorter bucket name or key prefix")
+  ]
 
   # For an EC2 instance profile: only EC2 may assume a node's role (EC2's principal carries the
   # partition's DNS suffix in the China regions).

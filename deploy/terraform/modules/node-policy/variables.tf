@@ -73,3 +73,22 @@ variable "region" {
   type        = string
   default     = null
 }
+
+variable "attachment" {
+  description = "How the policies will be attached, which sets the longest document IAM takes (characters, whitespace not counted): \"managed\" (a managed policy, 6,144), \"role-inline\" (a role's inline policies together, 10,240), \"user-inline\" (a user's inline policies together, 2,048), or \"none\" (no check, e.g. for a bucket policy, where 20 KB holds the statements of all nodes together). Each policy names every node, so this limits the nodes per network."
+  type        = string
+  default     = "managed"
+  nullable    = false
+
+  validation {
+    condition     = contains(["managed", "role-inline", "user-inline", "none"], var.attachment)
+    error_message = "attachment must be \"managed\", \"role-inline\", \"user-inline\" or \"none\"."
+  }
+}
+
+variable "required_nodes" {
+  description = "Names that must be keys of nodes; a missing one is reported with the other input errors (modules/node passes its own name)."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}

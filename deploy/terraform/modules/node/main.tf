@@ -12,9 +12,11 @@ module "policy" {
   network_prefix = var.network_prefix
   partition      = data.aws_partition.current.partition
   region         = var.region
-  nodes = {
-    (var.name) = { machine_id = var.machine_id, address = var.address }
-  }
+  nodes          = var.nodes
+  required_nodes = [var.name]
+  # A user's policy is a managed policy: a user's inline policies may hold only 2,048 characters
+  # together, too few for the per-node resources of more than a handful of nodes.
+  attachment = local.user ? "managed" : "role-inline"
 }
 
 locals {
@@ -35,14 +37,24 @@ resource "aws_iam_user" "this" {
   tags                 = merge(var.tags, { "hoshino:address" = local.node.address })
 }
 
-# Inline, not managed: the policy names this node's address and means nothing for any other
-# principal, and it goes when the user goes.
-resource "aws_iam_user_policy" "this" {
+# Managed, not inline, though it means nothing for any other principal: IAM takes 2,048
+# characters of inline policy per user, 6,144 per managed policy, and the policy names every node
+# of the network. It is this node's alone and goes when the node goes.
+resource "aws_iam_policy" "this" {
   count = local.user ? 1 : 0
 
-  name   = "hoshino-node"
-  user   = aws_iam_user.this[0].name
-  policy = local.node.policy_json
+  name        = local.iam_name
+  path        = var.iam_path
+  description = "Hoshino node ${var.name}: send into each node's inbox as itself, receive from its own."
+  policy      = local.node.policy_json
+  tags        = merge(var.tags, { "hoshino:address" = local.node.address })
+}
+
+resource "aws_iam_user_policy_attachment" "this" {
+  count = local.user ? 1 : 0
+
+  user       = aws_iam_user.this[0].name
+  policy_arn = aws_iam_policy.this[0].arn
 }
 
 # The secret ends up in the Terraform state: keep the state encrypted and access-controlled
@@ -65,6 +77,7 @@ resource "aws_iam_role" "this" {
   tags                 = merge(var.tags, { "hoshino:address" = local.node.address })
 }
 
+# Inline: a role's inline policies may hold 10,240 characters together, more than a managed policy.
 resource "aws_iam_role_policy" "this" {
   count = local.role ? 1 : 0
 

@@ -1,5 +1,5 @@
 variable "name" {
-  description = "The node's name: used for its IAM user or role and instance profile (prefixed with name_prefix) and in the hoshino.env header."
+  description = "The node's name: its key in nodes, and used for its IAM user or role, policy and instance profile (prefixed with name_prefix) and in the hoshino.env header."
   type        = string
 
   validation {
@@ -40,16 +40,13 @@ variable "network_prefix" {
   nullable    = false
 }
 
-variable "machine_id" {
-  description = "The node's /etc/machine-id; its address is derived from it exactly as hoshino does. Give this or address."
-  type        = string
-  default     = null
-}
-
-variable "address" {
-  description = "The node's address inside network_prefix, instead of machine_id (e.g. for EC2 instances not launched yet)."
-  type        = string
-  default     = null
+variable "nodes" {
+  description = "Every node of the network, this one included (under name), each by its /etc/machine-id or by its address inside network_prefix (any spelling), as in modules/node-policy: the node's policy names each node's inbox and doorbell exactly, so pass the same map to every node's module and apply them all when it changes."
+  type = map(object({
+    machine_id = optional(string)
+    address    = optional(string)
+  }))
+  nullable = false
 }
 
 variable "identity" {
