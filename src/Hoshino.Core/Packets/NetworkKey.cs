@@ -1,16 +1,14 @@
-using System.Buffers.Text;
 using System.Collections.Concurrent;
-using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
-using System.Text;
 
 namespace Hoshino.Packets;
 
 /// <summary>
 /// The secret every node of one network shares (<c>--network-key-file</c>): 32 random bytes used
 /// as an AES-256-GCM key to seal each object (see docs/wire-format.md and docs/adr/0006-sealing.md).
-/// Thread-safe. The key bytes never leave this class except through <see cref="ExportText"/>
-/// (for <c>hoshino keygen</c>) and never appear in <see cref="ToString"/>, exceptions or logs.
+/// Thread-safe. The key bytes never leave this class except to <see cref="NetworkKeyFile"/> (for
+/// <c>hoshino keygen</c>) and never appear in <see cref="ToString"/>, exceptions or logs. The file
+/// format and its permission policy are <see cref="NetworkKeyFile"/>'s.
 /// </summary>
 public sealed class NetworkKey : IDisposable
 {
@@ -20,14 +18,6 @@ public sealed class NetworkKey : IDisposable
     public const int NonceLength = 12;
     /// <summary>Bytes of authentication tag (full-length GCM tag).</summary>
     public const int TagLength = 16;
-
-    /// <summary>Characters of the key file's one line: base64 of 32 bytes, with one '=' of padding.</summary>
-    public const int TextLength = 44;
-
-    /// <summary>A key file is one short line; anything much longer is not a key file.</summary>
-    private const int MaxFileBytes = 1024;
-
-    private const UnixFileMode GroupOrOthers = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
 
     // Pinned so the GC never leaves copies of the key behind when it compacts; zeroed on Dispose.
     private readonly byte[] _key = GC.AllocateUninitializedArray<byte>(KeyLength, pinned: true);
@@ -41,7 +31,7 @@ public sealed class NetworkKey : IDisposable
     {
         if (!AesGcm.IsSupported)
         {
-            throw new FatalException("sealing objects needs AES-GCM, which this system's OpenSSL does not provide (OpenSSL 1.1 or later is needed)", ExitCodes.Config);
+            throw new PlatformNotSupportedException("sealing objects needs AES-GCM, which this system's OpenSSL does not provide (OpenSSL 1.1 or later is needed)");
         }
         key.CopyTo(_key);
         Fingerprint = ComputeFingerprint(key);
@@ -78,143 +68,11 @@ public sealed class NetworkKey : IDisposable
         return new NetworkKey(key);
     }
 
-    /// <summary>
-    /// Parses the key file's text: exactly 44 characters of standard base64 (32 bytes, canonical),
-    /// with leading and trailing whitespace (the newline) ignored. False for anything else.
-    /// </summary>
-    public static bool TryParse(ReadOnlySpan<byte> utf8Text, [NotNullWhen(true)] out NetworkKey? key)
+    /// <summary>Copies the 32 key bytes out. Secret: for <see cref="NetworkKeyFile"/> only; the caller zeroes the copy.</summary>
+    internal void CopyKeyTo(Span<byte> destination)
     {
-        key = null;
-        ReadOnlySpan<byte> text = utf8Text.Trim(" \t\r\n"u8);
-        if (text.Length != TextLength)
-        {
-            return false;
-        }
-        Span<byte> bytes = stackalloc byte[KeyLength];
-        Span<byte> canonical = stackalloc byte[TextLength];
-        try
-        {
-            // Base64.DecodeFromUtf8 skips embedded whitespace; the round trip below refuses it, and
-            // refuses non-zero trailing bits, so one key has exactly one text.
-            if (Base64.DecodeFromUtf8(text, bytes, out _, out int written) != System.Buffers.OperationStatus.Done || written != KeyLength
-                || Base64.EncodeToUtf8(bytes, canonical, out _, out _) != System.Buffers.OperationStatus.Done || !canonical.SequenceEqual(text))
-            {
-                return false;
-            }
-            key = new NetworkKey(bytes);
-            return true;
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(bytes);
-            CryptographicOperations.ZeroMemory(canonical);
-        }
-    }
-
-    /// <summary>
-    /// Loads <c>--network-key-file</c>. Throws <see cref="FatalException"/> (exit code
-    /// <see cref="ExitCodes.Config"/>) with one line for the operator when the file cannot be read,
-    /// is readable or writable by group or others, or does not hold exactly one key.
-    /// </summary>
-    public static NetworkKey Load(string path)
-    {
-        byte[] buffer = new byte[MaxFileBytes + 1];
-        try
-        {
-            int length;
-            try
-            {
-                using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
-                if (!OperatingSystem.IsWindows())
-                {
-                    // Checked on the open handle, so the file checked is the file read.
-                    UnixFileMode mode = File.GetUnixFileMode(file.SafeFileHandle);
-                    if ((mode & GroupOrOthers) != 0)
-                    {
-                        throw new FatalException(
-                            $"network key file {path} is readable or writable by group or others (mode {FormatMode(mode)}); fix with: chmod 600 {path}",
-                            ExitCodes.Config);
-                    }
-                }
-                length = file.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                throw new FatalException($"reading network key file {path}: {ex.Message}", ExitCodes.Config, ex);
-            }
-            if (length > MaxFileBytes || !TryParse(buffer.AsSpan(0, length), out NetworkKey? key))
-            {
-                throw new FatalException(
-                    $"network key file {path} does not hold a network key: expected one line of {TextLength} base64 characters ({KeyLength} bytes), as written by 'hoshino keygen'",
-                    ExitCodes.Config);
-            }
-            return key;
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(buffer);
-        }
-    }
-
-    /// <summary>
-    /// Writes this key to a new file at <paramref name="path"/>, created with mode 0600; refuses to
-    /// replace an existing file. Throws <see cref="FatalException"/> with one line for the operator.
-    /// </summary>
-    public void WriteNewFile(string path)
-    {
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite; // the umask can only take bits away
-        }
-        FileStream file;
-        try
-        {
-            file = new FileStream(path, options);
-        }
-        catch (IOException) when (File.Exists(path) || Directory.Exists(path))
-        {
-            throw new FatalException($"{path} already exists; refusing to overwrite it (remove it first, or choose another --output)", ExitCodes.Failure);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new FatalException($"creating network key file {path}: {ex.Message}", ExitCodes.Failure, ex);
-        }
-        byte[] line = new byte[TextLength + 1];
-        try
-        {
-            using (file)
-            {
-                WriteText(line);
-                line[TextLength] = (byte)'\n';
-                file.Write(line);
-                file.Flush(flushToDisk: true);
-            }
-        }
-        catch (IOException ex)
-        {
-            File.Delete(path); // never leave half a key behind
-            throw new FatalException($"writing network key file {path}: {ex.Message}", ExitCodes.Failure, ex);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(line);
-        }
-    }
-
-    /// <summary>The key file's text (44 base64 characters, no newline). Secret: for <c>hoshino keygen</c> only.</summary>
-    public string ExportText()
-    {
-        Span<byte> text = stackalloc byte[TextLength];
-        WriteText(text);
-        try
-        {
-            return Encoding.ASCII.GetString(text);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(text);
-        }
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _key.CopyTo(destination);
     }
 
     /// <summary>Never the key itself.</summary>
@@ -275,14 +133,6 @@ public sealed class NetworkKey : IDisposable
         }
     }
 
-    private void WriteText(Span<byte> destination)
-    {
-        if (Base64.EncodeToUtf8(_key, destination, out _, out int written) != System.Buffers.OperationStatus.Done || written != TextLength)
-        {
-            throw new InvalidOperationException("base64 of a network key is not 44 characters");
-        }
-    }
-
     private static string ComputeFingerprint(ReadOnlySpan<byte> key)
     {
         ReadOnlySpan<byte> label = "hoshino network key fingerprint v1\0"u8;
@@ -294,8 +144,6 @@ public sealed class NetworkKey : IDisposable
         CryptographicOperations.ZeroMemory(input);
         return Convert.ToHexStringLower(hash[..8]);
     }
-
-    private static string FormatMode(UnixFileMode mode) => "0" + Convert.ToString((int)mode & 0xFFF, 8);
 
     private void DisposeCiphers()
     {

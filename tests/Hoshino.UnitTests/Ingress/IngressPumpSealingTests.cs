@@ -222,7 +222,7 @@ public sealed class IngressPumpSealingTests : IDisposable
         {
             foreach (NetworkKey key in new[] { _key, _otherKey })
             {
-                string text = key.ExportText();
+                string text = NetworkKeyFile.ToText(key);
                 Assert.DoesNotContain(text, message, StringComparison.Ordinal);
                 Assert.DoesNotContain(text[..12], message, StringComparison.Ordinal);
                 Assert.DoesNotContain(Convert.ToHexString(Convert.FromBase64String(text))[..16], message, StringComparison.OrdinalIgnoreCase);

@@ -223,7 +223,7 @@ public sealed class SealedBundleTests : IDisposable
     public void Decode_SameKeyLoadedSeparately_Opens()
     {
         byte[] body = Sealed(Ipv6(Peer, Self));
-        Assert.True(NetworkKey.TryParse(Encoding.ASCII.GetBytes(_key.ExportText()), out NetworkKey? copy));
+        Assert.True(NetworkKeyFile.TryParse(Encoding.ASCII.GetBytes(NetworkKeyFile.ToText(_key)), out NetworkKey? copy));
         using (copy)
         {
             Assert.Equal(RejectReason.None, Open(body, key: copy));
