@@ -259,7 +259,7 @@ public sealed class IngressPumpSealingTests : IDisposable
         Assert.NotEmpty(seen);
         foreach (byte[] body in seen)
         {
-            Assert.Equal([.. "HSN"u8, BundleFormat.Version1, BundleFormat.FlagSealed], body[..5]);
+            Assert.Equal([.. "HSN"u8, BundleFormat.Version2, BundleFormat.FlagSealed], body[..5]);
             Assert.Equal(-1, body.AsSpan().IndexOf(Peer.GetAddressBytes()));
         }
         Assert.Equal(0, TotalRejected());
