@@ -58,4 +58,18 @@ public sealed class NetworkKeyTests
 
         Assert.Throws<ObjectDisposedException>(() => BundleFormat.Seal(body, "a/b/c", key));
     }
+
+    [Fact]
+    public void Dispose_ThenDeriveOrOpen_Throws()
+    {
+        NetworkKey key = NetworkKey.FromBytes(FixedKeyBytes);
+        byte[] body = new byte[BundleFormat.EncodedLength(0, 0, seal: true)];
+        BundleFormat.WriteHeader(body, BundleFormat.FlagSealed);
+        BundleFormat.Seal(body, "a/b/c", key);
+        key.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => key.DeriveSealingKey(new byte[16], new byte[NetworkKey.KeyLength]));
+        Assert.Throws<ObjectDisposedException>(() => BundleFormat.Decode(body, "a/b/c", key, default, default, []));
+        Assert.Throws<ObjectDisposedException>(() => NetworkKeyFile.ToText(key));
+    }
 }
