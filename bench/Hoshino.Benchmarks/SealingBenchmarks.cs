@@ -29,7 +29,7 @@ public class SealingBenchmarks
         int size = int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
         byte[][] packets = [.. Enumerable.Range(0, count).Select(_ => Packets.Ipv6(Peer, Self, size - Ipv6Packet.HeaderLength))];
         _plain = new byte[BundleFormat.EncodedLength(count, count * size, seal: true)];
-        int offset = BundleFormat.WriteHeader(_plain, BundleFormat.FlagSealed) + BundleFormat.NonceLength; // frames follow the nonce
+        int offset = BundleFormat.WriteHeader(_plain, BundleFormat.FlagSealed); // returns where the first frame goes, past the room for the nonce
         foreach (byte[] p in packets)
         {
             offset += BundleFormat.WriteFrame(_plain.AsSpan(offset), p);
@@ -37,6 +37,10 @@ public class SealingBenchmarks
         _sealed = (byte[])_plain.Clone();
         BundleFormat.Seal(_sealed, ObjectKey, _key);
         _work = new byte[_sealed.Length];
+        if (Open() != RejectReason.None)
+        {
+            throw new InvalidOperationException("the benchmark's sealed object does not open and validate");
+        }
     }
 
     [Benchmark(Description = "seal (AES-256-GCM, in place)")]

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Hoshino;
+using Hoshino.Cli;
 using Hoshino.Cli.Commands;
 
 // hoshino: IPv6 between machines through an object store. See README.md and docs/.
@@ -27,9 +28,9 @@ try
     // The host handles SIGTERM/SIGINT itself (flush, remove the interface); don't let the parser race it.
     return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false });
 }
-catch (FatalException ex)
+catch (Exception ex) when (OperatorErrors.ExitCodeOf(ex) is int exitCode)
 {
     // One line for the operator; no stack trace. Details are in the log at debug level.
     Console.Error.WriteLine($"hoshino: {ex.Message}");
-    return ex.ExitCode;
+    return exitCode;
 }

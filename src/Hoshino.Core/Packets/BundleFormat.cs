@@ -6,34 +6,43 @@ using System.Text;
 namespace Hoshino.Packets;
 
 /// <summary>
-/// Object format v1 (see docs/wire-format.md): <c>"HSN"</c>, a version byte, a flags byte, then one
+/// The object format (see docs/wire-format.md): <c>"HSN"</c>, a version byte, a flags byte, then one
 /// or more frames of a 32-bit big-endian length and that many bytes of IPv6 packet. Sealed objects
-/// (<see cref="FlagSealed"/>) carry a 12-byte nonce after the header, the frames encrypted with the
-/// <see cref="NetworkKey"/>, and a 16-byte tag at the end. A bare IPv6 packet (first nibble 6; the
-/// original prototype's format) is also accepted as a one-packet object when no key is in use.
+/// (<see cref="FlagSealed"/>, written as <see cref="Version2"/>) carry a 16-byte random salt after
+/// the header, the frames encrypted under a key derived from the <see cref="NetworkKey"/>, the salt
+/// and the object key, and a 16-byte tag at the end; <see cref="Version1"/> sealed objects (a nonce,
+/// the network key used directly) are still read. A bare IPv6 packet (first nibble 6; the original
+/// prototype's format) is also accepted as a one-packet object when no key is in use.
 /// </summary>
 public static class BundleFormat
 {
+    /// <summary>Plain objects are written as v1; v1 sealed objects (the network key used directly) are only read.</summary>
     public const byte Version1 = 1;
+    /// <summary>Sealed objects are written as v2 (a per-object key); a plain v2 object is the same as a plain v1 one.</summary>
+    public const byte Version2 = 2;
     public const int HeaderLength = 5;
     public const int FrameHeaderLength = 4;
 
     /// <summary>Flag bit: the frames are sealed with the network key (AES-256-GCM).</summary>
     public const byte FlagSealed = 0x01;
 
-    /// <summary>Bytes between the header and the first (encrypted) frame of a sealed object.</summary>
-    public const int NonceLength = NetworkKey.NonceLength;
+    /// <summary>Bytes between the header and the first (encrypted) frame of a sealed object (v2): the salt.</summary>
+    public const int SaltLength = NetworkKey.SaltLength;
 
     /// <summary>Bytes after the last (encrypted) frame of a sealed object.</summary>
     public const int TagLength = NetworkKey.TagLength;
 
-    /// <summary>What sealing adds to an object: the nonce and the tag.</summary>
-    public const int SealOverhead = NonceLength + TagLength;
+    /// <summary>What sealing adds to an object (v2): the salt and the tag.</summary>
+    public const int SealOverhead = SaltLength + TagLength;
+
+    /// <summary>Where the first (encrypted) frame of a sealed object (v2) starts.</summary>
+    public const int SealedFramesOffset = HeaderLength + SaltLength;
+
+    /// <summary>Where the first (encrypted) frame of a v1 sealed object starts: after its 12-byte nonce.</summary>
+    internal const int Version1SealedFramesOffset = HeaderLength + NetworkKey.Version1NonceLength;
 
     /// <summary>Largest frame accepted: the biggest IPv6 packet without jumbo payload (40 + 65,535).</summary>
     public const int MaxFrameLength = Ipv6Packet.HeaderLength + ushort.MaxValue;
-
-    private const int SealedFramesOffset = HeaderLength + NonceLength;
 
     /// <summary>Object keys up to this many characters build their associated data on the stack (real keys are at most 106).</summary>
     private const int StackKeyChars = 160;
@@ -46,14 +55,17 @@ public static class BundleFormat
 
     /// <summary>
     /// Writes the header; returns where the first frame goes: right after the header, or, when
-    /// <paramref name="flags"/> has <see cref="FlagSealed"/>, after the room left for the nonce.
+    /// <paramref name="flags"/> has <see cref="FlagSealed"/>, after the room left for the salt.
+    /// Each object is labelled with the oldest version that describes it, so older receivers read
+    /// what they can: plain objects v1, sealed objects v2.
     /// </summary>
     public static int WriteHeader(Span<byte> destination, byte flags = 0)
     {
+        bool seal = (flags & FlagSealed) != 0;
         Magic.CopyTo(destination);
-        destination[3] = Version1;
+        destination[3] = seal ? Version2 : Version1;
         destination[4] = flags;
-        return (flags & FlagSealed) != 0 ? SealedFramesOffset : HeaderLength;
+        return seal ? SealedFramesOffset : HeaderLength;
     }
 
     /// <summary>Writes one frame; returns the number of bytes written.</summary>
@@ -67,26 +79,29 @@ public static class BundleFormat
     /// <summary>
     /// Seals, in place, an object laid out by <see cref="WriteHeader"/> with <see cref="FlagSealed"/>
     /// and its frames: <paramref name="body"/> is the whole object, <see cref="EncodedLength"/> with
-    /// <c>seal: true</c> bytes. Fills the nonce with fresh random bytes, encrypts the frames and
-    /// writes the tag. The associated data binds the header and <paramref name="objectKey"/> (the
-    /// relative key <c>{dest}/{src}/{ULID}</c> the object is stored under).
+    /// <c>seal: true</c> bytes. Fills the salt with fresh random bytes, derives the object's own key
+    /// from the network key, the salt and <paramref name="objectKey"/> (the relative key
+    /// <c>{dest}/{src}/{ULID}</c>, or whatever shape the transport gives it, the object is stored
+    /// under), encrypts the frames and writes the tag. The associated data binds the header, the
+    /// salt and <paramref name="objectKey"/>. Every call draws a new salt, so a retry that seals again
+    /// gets another key; re-PUTting the same sealed bytes (egress's retries) is what keeps one object one key.
     /// </summary>
     public static void Seal(Span<byte> body, ReadOnlySpan<char> objectKey, NetworkKey key)
     {
-        if (body.Length < HeaderLength + SealOverhead || !body.StartsWith(Magic) || body[3] != Version1 || body[4] != FlagSealed)
+        if (body.Length < HeaderLength + SealOverhead || !body.StartsWith(Magic) || body[3] != Version2 || body[4] != FlagSealed)
         {
             throw new ArgumentException("not a sealed object's layout: write the header with FlagSealed and size it with EncodedLength(seal: true)", nameof(body));
         }
-        Span<byte> nonce = body.Slice(HeaderLength, NonceLength);
-        RandomNumberGenerator.Fill(nonce);
+        RandomNumberGenerator.Fill(body.Slice(HeaderLength, SaltLength));
+        ReadOnlySpan<byte> prefix = body[..SealedFramesOffset]; // header and salt
         byte[]? rented = null;
         Span<byte> aad = objectKey.Length <= StackKeyChars
-            ? stackalloc byte[HeaderLength + (StackKeyChars + 1) * 3]
-            : (rented = ArrayPool<byte>.Shared.Rent(HeaderLength + Encoding.UTF8.GetMaxByteCount(objectKey.Length)));
+            ? stackalloc byte[SealedFramesOffset + (StackKeyChars + 1) * 3]
+            : (rented = ArrayPool<byte>.Shared.Rent(SealedFramesOffset + Encoding.UTF8.GetMaxByteCount(objectKey.Length)));
         try
         {
-            aad = aad[..WriteAssociatedData(body[..HeaderLength], objectKey, aad)];
-            key.Seal(nonce, body[SealedFramesOffset..^TagLength], body[^TagLength..], aad);
+            aad = aad[..WriteAssociatedData(prefix, objectKey, aad)];
+            key.Seal(aad[HeaderLength..], body[SealedFramesOffset..^TagLength], body[^TagLength..], aad);
         }
         finally
         {
@@ -127,7 +142,7 @@ public static class BundleFormat
         {
             return RejectReason.Malformed;
         }
-        if (body[3] != Version1)
+        if (body[3] is not (Version1 or Version2))
         {
             return RejectReason.UnknownVersion;
         }
@@ -142,7 +157,8 @@ public static class BundleFormat
     /// <summary>
     /// <see cref="Decode(ReadOnlySpan{byte}, Address16, Address16, List{Range})"/> for a node that may
     /// hold a network key. Without a key (<paramref name="key"/> null) it is exactly that. With a key,
-    /// only sealed objects that open with it are accepted: plain bundles and bare IPv6 packets are
+    /// only sealed objects (v2, or v1 from nodes not yet upgraded) that open with it are accepted:
+    /// plain bundles and bare IPv6 packets are
     /// <see cref="RejectReason.Unsealed"/>, objects whose tag does not verify (another key, any byte
     /// altered, stored under another key) are <see cref="RejectReason.AuthFailed"/>. A sealed object
     /// is decrypted in place, so the ranges in <paramref name="frames"/> point at plaintext in
@@ -150,7 +166,7 @@ public static class BundleFormat
     /// Never throws on any input.
     /// </summary>
     /// <param name="body">The object as stored; modified when sealed.</param>
-    /// <param name="objectKey">The relative key <c>{dest}/{src}/{ULID}</c> the object was listed under: part of the associated data.</param>
+    /// <param name="objectKey">The relative key <c>{dest}/{src}/{ULID}</c> the object was listed under: part of the associated data and (v2) of the key derivation.</param>
     /// <param name="key">This node's network key, or null.</param>
     /// <param name="source">The sender named by the key: every packet's source must equal it.</param>
     /// <param name="destination">This node: every packet's destination must equal it.</param>
@@ -174,7 +190,8 @@ public static class BundleFormat
         {
             return RejectReason.Malformed;
         }
-        if (body[3] != Version1)
+        byte version = body[3];
+        if (version is not (Version1 or Version2))
         {
             return RejectReason.UnknownVersion;
         }
@@ -182,27 +199,39 @@ public static class BundleFormat
         {
             return body[4] == 0 ? RejectReason.Unsealed : RejectReason.UnknownVersion;
         }
-        if (body.Length < HeaderLength + SealOverhead)
+        int framesOffset = version == Version2 ? SealedFramesOffset : Version1SealedFramesOffset;
+        if (body.Length < framesOffset + TagLength)
         {
             return RejectReason.Malformed;
         }
-        if (!TryOpen(body, objectKey, key))
+        if (!TryOpen(body, version, objectKey, key))
         {
             return RejectReason.AuthFailed;
         }
-        return DecodeFrames(body, SealedFramesOffset, body.Length - TagLength, source, destination, frames);
+        return DecodeFrames(body, framesOffset, body.Length - TagLength, source, destination, frames);
     }
 
-    private static bool TryOpen(Span<byte> body, ReadOnlySpan<char> objectKey, NetworkKey key)
+    /// <summary>
+    /// Opens a sealed object of <paramref name="version"/> in place. v2: associated data = header,
+    /// salt, object key; HKDF info = salt, object key. v1: associated data = header, object key.
+    /// </summary>
+    private static bool TryOpen(Span<byte> body, byte version, ReadOnlySpan<char> objectKey, NetworkKey key)
     {
+        // v2 binds the header and the salt (both in the prefix); v1 binds the header only.
+        int framesOffset = version == Version2 ? SealedFramesOffset : Version1SealedFramesOffset;
+        ReadOnlySpan<byte> prefix = version == Version2 ? body[..SealedFramesOffset] : body[..HeaderLength];
         byte[]? rented = null;
         Span<byte> aad = objectKey.Length <= StackKeyChars
-            ? stackalloc byte[HeaderLength + (StackKeyChars + 1) * 3]
-            : (rented = ArrayPool<byte>.Shared.Rent(HeaderLength + Encoding.UTF8.GetMaxByteCount(objectKey.Length)));
+            ? stackalloc byte[SealedFramesOffset + (StackKeyChars + 1) * 3]
+            : (rented = ArrayPool<byte>.Shared.Rent(SealedFramesOffset + Encoding.UTF8.GetMaxByteCount(objectKey.Length)));
         try
         {
-            aad = aad[..WriteAssociatedData(body[..HeaderLength], objectKey, aad)];
-            return key.TryOpen(body.Slice(HeaderLength, NonceLength), body[SealedFramesOffset..^TagLength], body[^TagLength..], aad);
+            aad = aad[..WriteAssociatedData(prefix, objectKey, aad)];
+            Span<byte> ciphertext = body[framesOffset..^TagLength];
+            ReadOnlySpan<byte> tag = body[^TagLength..];
+            return version == Version2
+                ? key.TryOpen(aad[HeaderLength..], ciphertext, tag, aad)
+                : key.TryOpenVersion1(body[HeaderLength..framesOffset], ciphertext, tag, aad);
         }
         finally
         {
@@ -213,11 +242,11 @@ public static class BundleFormat
         }
     }
 
-    /// <summary>Associated data of a sealed object: its 5 header bytes, then the object key in UTF-8 (ASCII for every valid key).</summary>
-    private static int WriteAssociatedData(ReadOnlySpan<byte> header, ReadOnlySpan<char> objectKey, Span<byte> destination)
+    /// <summary>Associated data of a sealed object: <paramref name="prefix"/> (v2: header and salt; v1: header), then the object key in UTF-8 (ASCII for every valid key).</summary>
+    private static int WriteAssociatedData(ReadOnlySpan<byte> prefix, ReadOnlySpan<char> objectKey, Span<byte> destination)
     {
-        header.CopyTo(destination);
-        return HeaderLength + Encoding.UTF8.GetBytes(objectKey, destination[HeaderLength..]);
+        prefix.CopyTo(destination);
+        return prefix.Length + Encoding.UTF8.GetBytes(objectKey, destination[prefix.Length..]);
     }
 
     /// <summary>

@@ -1,49 +1,50 @@
-using System.Buffers.Text;
-using System.Collections.Concurrent;
-using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
-using System.Text;
 
 namespace Hoshino.Packets;
 
 /// <summary>
-/// The secret every node of one network shares (<c>--network-key-file</c>): 32 random bytes used
-/// as an AES-256-GCM key to seal each object (see docs/wire-format.md and docs/adr/0006-sealing.md).
-/// Thread-safe. The key bytes never leave this class except through <see cref="ExportText"/>
-/// (for <c>hoshino keygen</c>) and never appear in <see cref="ToString"/>, exceptions or logs.
+/// The secret every node of one network shares (<c>--network-key-file</c>): 32 random bytes from
+/// which each object's own AES-256-GCM sealing key is derived (HKDF-SHA256; see docs/wire-format.md
+/// and docs/adr/0008-per-object-sealing-keys.md), so no AES key ever seals more than one object.
+/// Thread-safe. The key bytes never leave this class except to <see cref="NetworkKeyFile"/> (for
+/// <c>hoshino keygen</c>) and never appear in <see cref="ToString"/>, exceptions or logs. The file
+/// format and its permission policy are <see cref="NetworkKeyFile"/>'s.
 /// </summary>
 public sealed class NetworkKey : IDisposable
 {
-    /// <summary>Bytes of key: AES-256.</summary>
+    /// <summary>Bytes of key: AES-256, and the length of every derived sealing key.</summary>
     public const int KeyLength = 32;
-    /// <summary>Bytes of nonce, fresh and random per object (the 96-bit GCM nonce).</summary>
-    public const int NonceLength = 12;
+    /// <summary>Bytes of the random salt each sealed object carries (format v2): input to its key's derivation.</summary>
+    public const int SaltLength = 16;
     /// <summary>Bytes of authentication tag (full-length GCM tag).</summary>
     public const int TagLength = 16;
+    /// <summary>Bytes of the random GCM nonce of a format v1 object (sealed under the network key itself).</summary>
+    internal const int Version1NonceLength = 12;
 
-    /// <summary>Characters of the key file's one line: base64 of 32 bytes, with one '=' of padding.</summary>
-    public const int TextLength = 44;
+    /// <summary>HKDF-Extract's salt: names the use of the network key, so a later derivation (v3) gets unrelated keys.</summary>
+    private static ReadOnlySpan<byte> ExtractLabel => "hoshino seal v2"u8;
 
-    /// <summary>A key file is one short line; anything much longer is not a key file.</summary>
-    private const int MaxFileBytes = 1024;
+    /// <summary>
+    /// The GCM nonce under a derived key. Each derived key seals exactly one object (a fresh salt per
+    /// <c>Seal</c>), so a fixed nonce never repeats under a key; the random part lives in the salt.
+    /// </summary>
+    private static ReadOnlySpan<byte> ZeroNonce => [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 
-    private const UnixFileMode GroupOrOthers = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite;
-
-    // Pinned so the GC never leaves copies of the key behind when it compacts; zeroed on Dispose.
+    // Pinned so the GC never leaves copies behind when it compacts; zeroed on Dispose.
     private readonly byte[] _key = GC.AllocateUninitializedArray<byte>(KeyLength, pinned: true);
-    // AesGcm keeps per-call state in its OpenSSL context, so one instance must not be used by two
-    // threads at once; egress seals from one task per destination. Creating one costs ~1.4 µs
-    // (measured), about as much as sealing a 1,500-byte packet, so instances are reused.
-    private readonly ConcurrentBag<AesGcm> _ciphers = [];
-    private volatile bool _disposed;
+    // HKDF-Extract(salt = ExtractLabel, IKM = network key), done once: each object then costs one
+    // HKDF-Expand (one HMAC-SHA256 over salt || object key), as RFC 5869 §3.3 allows.
+    private readonly byte[] _prk = GC.AllocateUninitializedArray<byte>(SHA256.HashSizeInBytes, pinned: true);
+    private int _disposed;
 
     private NetworkKey(ReadOnlySpan<byte> key)
     {
         if (!AesGcm.IsSupported)
         {
-            throw new FatalException("sealing objects needs AES-GCM, which this system's OpenSSL does not provide (OpenSSL 1.1 or later is needed)", ExitCodes.Config);
+            throw new PlatformNotSupportedException("sealing objects needs AES-GCM, which this system's OpenSSL does not provide (OpenSSL 1.1 or later is needed)");
         }
         key.CopyTo(_key);
+        HKDF.Extract(HashAlgorithmName.SHA256, key, ExtractLabel, _prk);
         Fingerprint = ComputeFingerprint(key);
     }
 
@@ -78,170 +79,86 @@ public sealed class NetworkKey : IDisposable
         return new NetworkKey(key);
     }
 
-    /// <summary>
-    /// Parses the key file's text: exactly 44 characters of standard base64 (32 bytes, canonical),
-    /// with leading and trailing whitespace (the newline) ignored. False for anything else.
-    /// </summary>
-    public static bool TryParse(ReadOnlySpan<byte> utf8Text, [NotNullWhen(true)] out NetworkKey? key)
+    /// <summary>Copies the 32 key bytes out. Secret: for <see cref="NetworkKeyFile"/> only; the caller zeroes the copy.</summary>
+    internal void CopyKeyTo(Span<byte> destination)
     {
-        key = null;
-        ReadOnlySpan<byte> text = utf8Text.Trim(" \t\r\n"u8);
-        if (text.Length != TextLength)
-        {
-            return false;
-        }
-        Span<byte> bytes = stackalloc byte[KeyLength];
-        Span<byte> canonical = stackalloc byte[TextLength];
-        try
-        {
-            // Base64.DecodeFromUtf8 skips embedded whitespace; the round trip below refuses it, and
-            // refuses non-zero trailing bits, so one key has exactly one text.
-            if (Base64.DecodeFromUtf8(text, bytes, out _, out int written) != System.Buffers.OperationStatus.Done || written != KeyLength
-                || Base64.EncodeToUtf8(bytes, canonical, out _, out _) != System.Buffers.OperationStatus.Done || !canonical.SequenceEqual(text))
-            {
-                return false;
-            }
-            key = new NetworkKey(bytes);
-            return true;
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(bytes);
-            CryptographicOperations.ZeroMemory(canonical);
-        }
-    }
-
-    /// <summary>
-    /// Loads <c>--network-key-file</c>. Throws <see cref="FatalException"/> (exit code
-    /// <see cref="ExitCodes.Config"/>) with one line for the operator when the file cannot be read,
-    /// is readable or writable by group or others, or does not hold exactly one key.
-    /// </summary>
-    public static NetworkKey Load(string path)
-    {
-        byte[] buffer = new byte[MaxFileBytes + 1];
-        try
-        {
-            int length;
-            try
-            {
-                using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
-                if (!OperatingSystem.IsWindows())
-                {
-                    // Checked on the open handle, so the file checked is the file read.
-                    UnixFileMode mode = File.GetUnixFileMode(file.SafeFileHandle);
-                    if ((mode & GroupOrOthers) != 0)
-                    {
-                        throw new FatalException(
-                            $"network key file {path} is readable or writable by group or others (mode {FormatMode(mode)}); fix with: chmod 600 {path}",
-                            ExitCodes.Config);
-                    }
-                }
-                length = file.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                throw new FatalException($"reading network key file {path}: {ex.Message}", ExitCodes.Config, ex);
-            }
-            if (length > MaxFileBytes || !TryParse(buffer.AsSpan(0, length), out NetworkKey? key))
-            {
-                throw new FatalException(
-                    $"network key file {path} does not hold a network key: expected one line of {TextLength} base64 characters ({KeyLength} bytes), as written by 'hoshino keygen'",
-                    ExitCodes.Config);
-            }
-            return key;
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(buffer);
-        }
-    }
-
-    /// <summary>
-    /// Writes this key to a new file at <paramref name="path"/>, created with mode 0600; refuses to
-    /// replace an existing file. Throws <see cref="FatalException"/> with one line for the operator.
-    /// </summary>
-    public void WriteNewFile(string path)
-    {
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite; // the umask can only take bits away
-        }
-        FileStream file;
-        try
-        {
-            file = new FileStream(path, options);
-        }
-        catch (IOException) when (File.Exists(path) || Directory.Exists(path))
-        {
-            throw new FatalException($"{path} already exists; refusing to overwrite it (remove it first, or choose another --output)", ExitCodes.Failure);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new FatalException($"creating network key file {path}: {ex.Message}", ExitCodes.Failure, ex);
-        }
-        byte[] line = new byte[TextLength + 1];
-        try
-        {
-            using (file)
-            {
-                WriteText(line);
-                line[TextLength] = (byte)'\n';
-                file.Write(line);
-                file.Flush(flushToDisk: true);
-            }
-        }
-        catch (IOException ex)
-        {
-            File.Delete(path); // never leave half a key behind
-            throw new FatalException($"writing network key file {path}: {ex.Message}", ExitCodes.Failure, ex);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(line);
-        }
-    }
-
-    /// <summary>The key file's text (44 base64 characters, no newline). Secret: for <c>hoshino keygen</c> only.</summary>
-    public string ExportText()
-    {
-        Span<byte> text = stackalloc byte[TextLength];
-        WriteText(text);
-        try
-        {
-            return Encoding.ASCII.GetString(text);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(text);
-        }
+        ThrowIfDisposed();
+        _key.CopyTo(destination);
     }
 
     /// <summary>Never the key itself.</summary>
     public override string ToString() => $"NetworkKey({Fingerprint})";
 
-    /// <summary>Encrypts <paramref name="data"/> in place and writes the tag; <paramref name="associatedData"/> is authenticated, not encrypted.</summary>
-    internal void Seal(ReadOnlySpan<byte> nonce, Span<byte> data, Span<byte> tag, ReadOnlySpan<byte> associatedData)
+    /// <summary>
+    /// The sealing key of one object: HKDF-Expand(PRK, <paramref name="info"/>, 32) with
+    /// PRK = HKDF-Extract("hoshino seal v2", network key). <paramref name="info"/> is the object's
+    /// salt followed by its object key (see <see cref="BundleFormat"/>). Secret: the caller zeroes it.
+    /// </summary>
+    internal void DeriveSealingKey(ReadOnlySpan<byte> info, Span<byte> destination)
     {
-        AesGcm cipher = RentCipher();
+        ThrowIfDisposed();
+        HKDF.Expand(HashAlgorithmName.SHA256, _prk, destination[..KeyLength], info);
+        // A Dispose that raced the derivation may have zeroed the PRK under it: never use such a key.
+        ThrowIfDisposed();
+    }
+
+    /// <summary>
+    /// Format v2: encrypts <paramref name="data"/> in place under the sealing key derived from
+    /// <paramref name="info"/> and writes the tag; <paramref name="associatedData"/> is
+    /// authenticated, not encrypted. The caller guarantees <paramref name="info"/> holds a fresh salt.
+    /// </summary>
+    internal void Seal(ReadOnlySpan<byte> info, Span<byte> data, Span<byte> tag, ReadOnlySpan<byte> associatedData)
+    {
+        Span<byte> sealingKey = stackalloc byte[KeyLength];
         try
         {
-            cipher.Encrypt(nonce, data, data, tag, associatedData);
+            DeriveSealingKey(info, sealingKey);
+            // One AesGcm per object: its key is the object's own. Creating one (an OpenSSL context
+            // and its key schedule) is most of the cost of sealing a small object; see bench/RESULTS.md.
+            using var cipher = new AesGcm(sealingKey, TagLength);
+            cipher.Encrypt(ZeroNonce, data, data, tag, associatedData);
         }
         finally
         {
-            ReturnCipher(cipher);
+            CryptographicOperations.ZeroMemory(sealingKey);
         }
     }
 
     /// <summary>
-    /// Checks the tag and decrypts <paramref name="data"/> in place. False (and <paramref name="data"/>
-    /// zeroed) when the tag does not match: another key, or any byte of nonce, ciphertext, tag or
+    /// Format v2: checks the tag and decrypts <paramref name="data"/> in place under the sealing key
+    /// derived from <paramref name="info"/>. False (and <paramref name="data"/> zeroed) when the tag
+    /// does not match: another network key, or any byte of salt, object key, ciphertext, tag or
     /// associated data changed. Never throws on any input of the right shape.
     /// </summary>
-    internal bool TryOpen(ReadOnlySpan<byte> nonce, Span<byte> data, ReadOnlySpan<byte> tag, ReadOnlySpan<byte> associatedData)
+    internal bool TryOpen(ReadOnlySpan<byte> info, Span<byte> data, ReadOnlySpan<byte> tag, ReadOnlySpan<byte> associatedData)
     {
-        AesGcm cipher = RentCipher();
+        Span<byte> sealingKey = stackalloc byte[KeyLength];
+        try
+        {
+            DeriveSealingKey(info, sealingKey);
+            using var cipher = new AesGcm(sealingKey, TagLength);
+            return TryDecrypt(cipher, ZeroNonce, data, tag, associatedData);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(sealingKey);
+        }
+    }
+
+    /// <summary>
+    /// Format v1 (read only, for objects from nodes not yet upgraded): checks the tag and decrypts
+    /// in place under the network key itself with the object's random <paramref name="nonce"/>.
+    /// </summary>
+    internal bool TryOpenVersion1(ReadOnlySpan<byte> nonce, Span<byte> data, ReadOnlySpan<byte> tag, ReadOnlySpan<byte> associatedData)
+    {
+        ThrowIfDisposed();
+        using var cipher = new AesGcm(_key, TagLength);
+        ThrowIfDisposed(); // as in DeriveSealingKey: a racing Dispose may have zeroed _key
+        return TryDecrypt(cipher, nonce, data, tag, associatedData);
+    }
+
+    private static bool TryDecrypt(AesGcm cipher, ReadOnlySpan<byte> nonce, Span<byte> data, ReadOnlySpan<byte> tag, ReadOnlySpan<byte> associatedData)
+    {
         try
         {
             cipher.Decrypt(nonce, data, tag, data, associatedData);
@@ -253,33 +170,6 @@ public sealed class NetworkKey : IDisposable
             // nothing from this object may be used. An exception costs ~4 µs (measured); only
             // objects that fail to open pay it.
             return false;
-        }
-        finally
-        {
-            ReturnCipher(cipher);
-        }
-    }
-
-    private AesGcm RentCipher()
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        return _ciphers.TryTake(out AesGcm? cipher) ? cipher : new AesGcm(_key, TagLength);
-    }
-
-    private void ReturnCipher(AesGcm cipher)
-    {
-        _ciphers.Add(cipher);
-        if (_disposed)
-        {
-            DisposeCiphers();
-        }
-    }
-
-    private void WriteText(Span<byte> destination)
-    {
-        if (Base64.EncodeToUtf8(_key, destination, out _, out int written) != System.Buffers.OperationStatus.Done || written != TextLength)
-        {
-            throw new InvalidOperationException("base64 of a network key is not 44 characters");
         }
     }
 
@@ -295,21 +185,15 @@ public sealed class NetworkKey : IDisposable
         return Convert.ToHexStringLower(hash[..8]);
     }
 
-    private static string FormatMode(UnixFileMode mode) => "0" + Convert.ToString((int)mode & 0xFFF, 8);
+    // A full fence (not just a volatile read), so the check after a derivation cannot be ordered
+    // before the reads of the key it guards.
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Interlocked.CompareExchange(ref _disposed, 0, 0) != 0, this);
 
-    private void DisposeCiphers()
-    {
-        while (_ciphers.TryTake(out AesGcm? cipher))
-        {
-            cipher.Dispose();
-        }
-    }
-
-    /// <summary>Zeroes the key and releases the ciphers. Sealing or opening afterwards throws <see cref="ObjectDisposedException"/>.</summary>
+    /// <summary>Zeroes the key. Sealing or opening afterwards (or during) throws <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose()
     {
-        _disposed = true;
-        DisposeCiphers();
+        Interlocked.Exchange(ref _disposed, 1); // before the zeroing, which a full fence keeps after it
         CryptographicOperations.ZeroMemory(_key);
+        CryptographicOperations.ZeroMemory(_prk);
     }
 }

@@ -25,13 +25,13 @@ internal static class KeygenCommand
             string? path = parse.GetValue(Output);
             if (path is { Length: > 0 })
             {
-                key.WriteNewFile(path);
+                NetworkKeyFile.WriteNew(path, key);
                 parse.InvocationConfiguration.Error.WriteLine(
                     $"hoshino: wrote a new network key to {path} (fingerprint {key.Fingerprint}); copy it to every node with mode 0600 and pass --network-key-file");
             }
             else
             {
-                parse.InvocationConfiguration.Output.WriteLine(key.ExportText());
+                parse.InvocationConfiguration.Output.WriteLine(NetworkKeyFile.ToText(key));
             }
             return ExitCodes.Success;
         });

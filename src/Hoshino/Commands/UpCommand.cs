@@ -71,7 +71,7 @@ internal static class UpCommand
         int mtu = ParseInt(parse.GetValue(Mtu)!, "--mtu", 1280, 65535);
 
         // Loaded now, so a loose or malformed key file stops the node before anything starts.
-        NetworkKey? key = parse.GetValue(NetworkKeyFile) is { Length: > 0 } keyFile ? NetworkKey.Load(keyFile) : null;
+        NetworkKey? key = parse.GetValue(NetworkKeyFile) is { Length: > 0 } keyFile ? Packets.NetworkKeyFile.Load(keyFile) : null;
         var ingress = new IngressOptions
         {
             Key = key,

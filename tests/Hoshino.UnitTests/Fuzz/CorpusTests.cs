@@ -11,7 +11,8 @@ namespace Hoshino.UnitTests.Fuzz;
 /// <summary>
 /// The seed corpus doubles as a regression suite: each entry decodes to the reason its name states.
 /// The sealed entries were sealed once by <see cref="Generate_WritesTheSeedCorpus"/> and committed, so
-/// they also check that today's reader opens objects yesterday's writer sealed (format stability).
+/// they also check that today's reader opens objects yesterday's writer sealed (format stability):
+/// <c>*--v1-*</c> by the v1 writer (the network key used directly), the others by the v2 writer.
 /// </summary>
 public sealed class CorpusTests
 {
@@ -38,6 +39,9 @@ public sealed class CorpusTests
         using NetworkKey key = FuzzCorpus.CreateFuzzKey();
         List<(string Name, byte[] Bytes)> entries = FuzzCorpus.Entries(FuzzCorpus.Sealed);
         Assert.True(entries.Count >= 15);
+        // Both sealed versions are in the corpus, accepted: v2 as written today, v1 as written before.
+        Assert.Contains(entries, e => e.Name.StartsWith("none--", StringComparison.Ordinal) && e.Bytes[3] == BundleFormat.Version2);
+        Assert.Contains(entries, e => e.Name.StartsWith("none--v1-", StringComparison.Ordinal) && e.Bytes[3] == BundleFormat.Version1);
         foreach ((string name, byte[] bytes) in entries)
         {
             byte[] body = (byte[])bytes.Clone();
@@ -74,7 +78,7 @@ public sealed class CorpusTests
         }
     }
 
-    /// <summary>Rewrites the seed corpus in the source tree. Run by hand: it re-seals with fresh nonces.</summary>
+    /// <summary>Rewrites the seed corpus in the source tree (all but the frozen v1 entries). Run by hand: it re-seals with fresh salts.</summary>
     [Fact(Explicit = true)]
     public void Generate_WritesTheSeedCorpus()
     {
@@ -113,7 +117,8 @@ public sealed class CorpusTests
             ["malformed--frame-length-over-max"] = WithFrameLength(Bundle(good), BundleFormat.MaxFrameLength + 1),
             ["malformed--frame-length-past-end"] = WithFrameLength(Bundle(good), (uint)good.Length + 1),
             ["unknown_version--version-0"] = WithByte(Bundle(good), 3, 0),
-            ["unknown_version--version-2"] = WithByte(Bundle(good), 3, 2),
+            ["none--plain-version-2"] = WithByte(Bundle(good), 3, BundleFormat.Version2),
+            ["unknown_version--version-3"] = WithByte(Bundle(good), 3, 3),
             ["unknown_version--unknown-flag"] = WithByte(Bundle(good), 4, 0x02),
             ["sealed--sealed-flag"] = WithByte(Bundle(good), 4, BundleFormat.FlagSealed),
             ["sealed--sealed-and-unknown-flag"] = WithByte(Bundle(good), 4, 0x03),
@@ -130,9 +135,13 @@ public sealed class CorpusTests
         };
 
         string objectKey = FuzzCorpus.FuzzObjectKey;
+        // Format v2, by the production writer. Every tampered entry is a copy of none--one-frame with
+        // one change, so a mutation that undoes the change gives back an authentic corpus entry (the
+        // fuzz test's definition of "not a forgery") rather than an authentic object it never saw.
+        byte[] oneFrame = Seal(key, objectKey, Bundle(good));
         var sealedEntries = new Dictionary<string, byte[]>
         {
-            ["none--one-frame"] = Seal(key, objectKey, Bundle(good)),
+            ["none--one-frame"] = oneFrame,
             ["none--three-frames"] = Seal(key, objectKey, Bundle(Ipv6(Peer, Self, 0), Ipv6(Peer, Self, 100, 0x11), Ipv6(Peer, Self, 700, 0x22))),
             ["none--twenty-small-frames"] = Seal(key, objectKey, Bundle([.. Enumerable.Range(0, 20).Select(i => Numbered(Peer, Self, i, 4 + i))])),
             ["empty--no-frames"] = Seal(key, objectKey, Bundle()),
@@ -144,16 +153,31 @@ public sealed class CorpusTests
             ["not_ipv6--authentic-ipv4-frame"] = Seal(key, objectKey, Bundle(ipv4)),
             ["auth_failed--other-key"] = Seal(otherKey, objectKey, Bundle(good)),
             ["auth_failed--other-object-key"] = Seal(key, new ObjectKey(Self16, Peer16, Ulid.Parse("01JDQ3Z5T9X4M8W2C6B0N7K1RF")).ToString(), Bundle(good)),
-            ["auth_failed--flipped-nonce"] = Flip(Seal(key, objectKey, Bundle(good)), BundleFormat.HeaderLength),
-            ["auth_failed--flipped-ciphertext"] = Flip(Seal(key, objectKey, Bundle(good)), BundleFormat.HeaderLength + BundleFormat.NonceLength + 30),
-            ["auth_failed--flipped-tag"] = Flip(Seal(key, objectKey, Bundle(good)), -1),
-            ["auth_failed--tag-byte-missing"] = Seal(key, objectKey, Bundle(good))[..^1],
-            ["malformed--shorter-than-nonce-and-tag"] = Seal(key, objectKey, Bundle())[..20],
+            ["auth_failed--sealed-under-an-epoch-seq-key"] = Seal(key, $"{Self16}/{Peer16}/1/1", Bundle(good)),
+            ["auth_failed--flipped-salt"] = Flip([.. oneFrame], BundleFormat.HeaderLength),
+            ["auth_failed--flipped-ciphertext"] = Flip([.. oneFrame], BundleFormat.SealedFramesOffset + 30),
+            ["auth_failed--flipped-tag"] = Flip([.. oneFrame], -1),
+            ["auth_failed--tag-byte-missing"] = oneFrame[..^1],
+            ["auth_failed--relabelled-version-1"] = WithByte([.. oneFrame], 3, BundleFormat.Version1),
+            ["malformed--shorter-than-salt-and-tag"] = Seal(key, objectKey, Bundle())[..^1],
             ["unsealed--plain-bundle"] = Bundle(good),
+            ["unsealed--plain-version-2"] = WithByte(Bundle(good), 3, BundleFormat.Version2),
             ["unsealed--bare-packet"] = good,
-            ["unknown_version--version-2"] = WithByte(Seal(key, objectKey, Bundle(good)), 3, 2),
-            ["unknown_version--unknown-flag"] = WithByte(Seal(key, objectKey, Bundle(good)), 4, 0x03),
+            ["unknown_version--version-3"] = WithByte([.. oneFrame], 3, 3),
+            ["unknown_version--unknown-flag"] = WithByte([.. oneFrame], 4, 0x03),
         };
+
+        // Format v1: the writer is retired, so its output in the corpus is kept as it was written
+        // (none--v1-*, empty--v1-*, malformed--v1-*, not_ipv6--v1-*, wrong_*--v1-*, auth_failed--v1-other-*).
+        // The tampered v1 entries are made here from the v1 writer's none--v1-one-frame, as above.
+        byte[] v1OneFrame = File.ReadAllBytes(Path.Combine(FuzzCorpus.SourceDirectory(FuzzCorpus.Sealed), "none--v1-one-frame.bin"));
+        Assert.Equal(BundleFormat.Version1, v1OneFrame[3]);
+        sealedEntries["auth_failed--v1-flipped-nonce"] = Flip([.. v1OneFrame], BundleFormat.HeaderLength);
+        sealedEntries["auth_failed--v1-flipped-ciphertext"] = Flip([.. v1OneFrame], BundleFormat.Version1SealedFramesOffset + 30);
+        sealedEntries["auth_failed--v1-flipped-tag"] = Flip([.. v1OneFrame], -1);
+        sealedEntries["auth_failed--v1-tag-byte-missing"] = v1OneFrame[..^1];
+        sealedEntries["auth_failed--v1-relabelled-version-2"] = WithByte([.. v1OneFrame], 3, BundleFormat.Version2);
+        sealedEntries["unknown_version--v1-unknown-flag"] = WithByte([.. v1OneFrame], 4, 0x03);
 
         string ulid = "01JDQ3Z5T9X4M8W2C6B0N7K1RE";
         var objectKeys = new Dictionary<string, string>

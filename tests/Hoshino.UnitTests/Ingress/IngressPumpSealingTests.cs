@@ -222,7 +222,7 @@ public sealed class IngressPumpSealingTests : IDisposable
         {
             foreach (NetworkKey key in new[] { _key, _otherKey })
             {
-                string text = key.ExportText();
+                string text = NetworkKeyFile.ToText(key);
                 Assert.DoesNotContain(text, message, StringComparison.Ordinal);
                 Assert.DoesNotContain(text[..12], message, StringComparison.Ordinal);
                 Assert.DoesNotContain(Convert.ToHexString(Convert.FromBase64String(text))[..16], message, StringComparison.OrdinalIgnoreCase);
@@ -259,7 +259,7 @@ public sealed class IngressPumpSealingTests : IDisposable
         Assert.NotEmpty(seen);
         foreach (byte[] body in seen)
         {
-            Assert.Equal([.. "HSN"u8, BundleFormat.Version1, BundleFormat.FlagSealed], body[..5]);
+            Assert.Equal([.. "HSN"u8, BundleFormat.Version2, BundleFormat.FlagSealed], body[..5]);
             Assert.Equal(-1, body.AsSpan().IndexOf(Peer.GetAddressBytes()));
         }
         Assert.Equal(0, TotalRejected());

@@ -7,10 +7,17 @@ using static Hoshino.UnitTests.TestSupport.TestPackets;
 
 namespace Hoshino.UnitTests.Packets;
 
-/// <summary>Sealed objects: format v1 with <see cref="BundleFormat.FlagSealed"/> (docs/wire-format.md).</summary>
+/// <summary>
+/// Sealed objects (docs/wire-format.md): format v2 with <see cref="BundleFormat.FlagSealed"/>, each
+/// under its own key derived from the network key, its salt and its object key; and v1, the network
+/// key used directly, which receivers still open.
+/// </summary>
 public sealed class SealedBundleTests : IDisposable
 {
     private static readonly string ObjectKeyText = new ObjectKey(Self16, Peer16, Ulid.Parse("01JDQ3Z5T9X4M8W2C6B0N7K1RE")).ToString();
+
+    /// <summary>HKDF-SHA256(IKM = bytes 00..1f, salt = "hoshino seal v2", info = bytes a0..af || <see cref="ObjectKeyText"/>, 32), by Python's hmac and hashlib.</summary>
+    private const string SealingKeyKnownAnswer = "b494180c79c381c14acd4a93fb3f34e0c56278aa83d958125b1bbdef326516d4";
 
     private readonly NetworkKey _key = NetworkKey.FromBytes(TestKeys.FixedKeyBytes);
     private readonly List<Range> _frames = [];
@@ -22,7 +29,7 @@ public sealed class SealedBundleTests : IDisposable
     {
         byte[] body = new byte[BundleFormat.EncodedLength(packets.Length, packets.Sum(p => p.Length), seal: true)];
         int offset = BundleFormat.WriteHeader(body, BundleFormat.FlagSealed);
-        Assert.Equal(BundleFormat.HeaderLength + BundleFormat.NonceLength, offset);
+        Assert.Equal(BundleFormat.SealedFramesOffset, offset);
         foreach (byte[] packet in packets)
         {
             offset += BundleFormat.WriteFrame(body.AsSpan(offset), packet);
@@ -63,7 +70,7 @@ public sealed class SealedBundleTests : IDisposable
     }
 
     [Fact]
-    public void Seal_Layout_HeaderNonceCiphertextTag()
+    public void Seal_Layout_HeaderSaltCiphertextTag()
     {
         byte[] packet = Ipv6(Peer, Self, payloadLength: 64);
         byte[] plain = Bundle(packet);
@@ -71,8 +78,9 @@ public sealed class SealedBundleTests : IDisposable
         byte[] body = Sealed(packet);
 
         Assert.Equal(plain.Length + BundleFormat.SealOverhead, body.Length);
-        Assert.Equal([.. "HSN"u8, BundleFormat.Version1, BundleFormat.FlagSealed], body[..5]);
-        Assert.NotEqual(new byte[12], body[5..17]);
+        Assert.Equal([.. "HSN"u8, BundleFormat.Version2, BundleFormat.FlagSealed], body[..5]);
+        Assert.Equal(32, BundleFormat.SealOverhead);
+        Assert.NotEqual(new byte[16], body[5..21]);
         // Nothing of the packet is visible: not its addresses, not its payload.
         Assert.Equal(-1, body.AsSpan().IndexOf(Peer.GetAddressBytes()));
         Assert.Equal(-1, body.AsSpan().IndexOf(Self.GetAddressBytes()));
@@ -80,15 +88,69 @@ public sealed class SealedBundleTests : IDisposable
     }
 
     [Fact]
-    public void Seal_SameContentTwice_FreshNonceAndDifferentCiphertext()
+    public void Seal_SameContentAndObjectKeyTwice_FreshSaltOtherKeyAndDifferentCiphertext()
     {
         byte[] packet = Ipv6(Peer, Self);
 
         byte[] a = Sealed(packet);
         byte[] b = Sealed(packet);
 
-        Assert.NotEqual(a[5..17], b[5..17]);
-        Assert.NotEqual(a[17..], b[17..]);
+        Assert.NotEqual(a[5..21], b[5..21]);
+        Assert.NotEqual(a[21..], b[21..]);
+        Assert.NotEqual(SealingKeyOf(_key, a[5..21], ObjectKeyText), SealingKeyOf(_key, b[5..21], ObjectKeyText));
+    }
+
+    /// <summary>The documented derivation, with the BCL's one-shot HKDF: HKDF-SHA256(IKM = network key, salt = "hoshino seal v2", info = salt || object key, 32).</summary>
+    private static byte[] DocumentedSealingKey(byte[] networkKey, byte[] salt, string objectKey) =>
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, networkKey, 32, salt: "hoshino seal v2"u8.ToArray(), info: [.. salt, .. Encoding.ASCII.GetBytes(objectKey)]);
+
+    private static byte[] SealingKeyOf(NetworkKey key, byte[] salt, string objectKey)
+    {
+        byte[] derived = new byte[NetworkKey.KeyLength];
+        key.DeriveSealingKey([.. salt, .. Encoding.UTF8.GetBytes(objectKey)], derived);
+        return derived;
+    }
+
+    [Fact]
+    public void DeriveSealingKey_MatchesDocumentedHkdf()
+    {
+        byte[] salt = [.. Enumerable.Range(0xA0, 16).Select(i => (byte)i)];
+
+        Assert.Equal(DocumentedSealingKey(TestKeys.FixedKeyBytes, salt, ObjectKeyText), SealingKeyOf(_key, salt, ObjectKeyText));
+    }
+
+    [Fact]
+    public void DeriveSealingKey_KnownAnswer()
+    {
+        // Pins the derivation, so an accidental change (label, order, lengths) cannot pass as a refactoring.
+        // Computed once with Python's standard library: hmac/hashlib HKDF-SHA256 over the same inputs.
+        byte[] salt = [.. Enumerable.Range(0xA0, 16).Select(i => (byte)i)];
+
+        Assert.Equal(SealingKeyKnownAnswer, Convert.ToHexStringLower(SealingKeyOf(_key, salt, ObjectKeyText)));
+    }
+
+    [Fact]
+    public void DeriveSealingKey_DiffersPerObjectKeyPerSaltAndPerNetworkKey()
+    {
+        byte[] salt = new byte[16];
+        byte[] otherSalt = new byte[16];
+        otherSalt[15] = 1;
+        string otherObjectKey = new ObjectKey(Self16, Peer16, Ulid.Parse("01JDQ3Z5T9X4M8W2C6B0N7K1RF")).ToString();
+        using NetworkKey otherNetworkKey = NetworkKey.Generate();
+
+        var keys = new[]
+        {
+            SealingKeyOf(_key, salt, ObjectKeyText),
+            SealingKeyOf(_key, otherSalt, ObjectKeyText),
+            SealingKeyOf(_key, salt, otherObjectKey),
+            SealingKeyOf(_key, salt, "fd00::1/fd00::2/0/1"),   // a transport v2 key {dest}/{src}/{epoch}/{seq}
+            SealingKeyOf(_key, salt, "fd00::1/fd00::2/1/1"),
+            SealingKeyOf(otherNetworkKey, salt, ObjectKeyText),
+        };
+
+        Assert.Equal(keys.Length, keys.Select(Convert.ToHexString).Distinct().Count());
+        Assert.DoesNotContain(keys, k => k.AsSpan().SequenceEqual(TestKeys.FixedKeyBytes)); // never the network key itself
+        Assert.Equal(keys[0], SealingKeyOf(_key, salt, ObjectKeyText));                       // and deterministic
     }
 
     /// <summary>Decrypts by the letter of docs/wire-format.md with the BCL directly, so the code and the document agree.</summary>
@@ -98,14 +160,14 @@ public sealed class SealedBundleTests : IDisposable
         byte[] packet = Numbered(Peer, Self, 7, payloadLength: 30);
         byte[] body = Sealed(packet);
 
-        byte[] nonce = body[5..17];
-        byte[] ciphertext = body[17..^16];
+        byte[] salt = body[5..21];
+        byte[] ciphertext = body[21..^16];
         byte[] tag = body[^16..];
-        byte[] associatedData = [.. body[..5], .. Encoding.ASCII.GetBytes(ObjectKeyText)];
+        byte[] associatedData = [.. body[..21], .. Encoding.ASCII.GetBytes(ObjectKeyText)];
         byte[] plaintext = new byte[ciphertext.Length];
-        using (var aes = new AesGcm(TestKeys.FixedKeyBytes, 16))
+        using (var aes = new AesGcm(DocumentedSealingKey(TestKeys.FixedKeyBytes, salt, ObjectKeyText), 16))
         {
-            aes.Decrypt(nonce, ciphertext, tag, plaintext, associatedData);
+            aes.Decrypt(new byte[12], ciphertext, tag, plaintext, associatedData);
         }
 
         Assert.Equal(Bundle(packet)[BundleFormat.HeaderLength..], plaintext);
@@ -116,21 +178,126 @@ public sealed class SealedBundleTests : IDisposable
     public void Decode_ObjectSealedByTheDocumentedConstruction_Opens()
     {
         byte[] packet = Numbered(Peer, Self, 9);
-        byte[] frames = Bundle(packet)[BundleFormat.HeaderLength..];
-        byte[] header = [.. "HSN"u8, 1, 1];
-        byte[] nonce = RandomNumberGenerator.GetBytes(12);
-        byte[] ciphertext = new byte[frames.Length];
-        byte[] tag = new byte[16];
-        using (var aes = new AesGcm(TestKeys.FixedKeyBytes, 16))
-        {
-            byte[] associatedData = [.. header, .. Encoding.ASCII.GetBytes(ObjectKeyText)];
-            aes.Encrypt(nonce, frames, ciphertext, tag, associatedData);
-        }
-        byte[] body = [.. header, .. nonce, .. ciphertext, .. tag];
+        byte[] body = SealedByTheDocument(TestKeys.FixedKeyBytes, ObjectKeyText, packet);
 
         Assert.Equal(RejectReason.None, Open(body));
 
         Assert.Equal([packet], _frames.Select(f => body[f]));
+    }
+
+    /// <summary>A v2 object made with the BCL by the letter of docs/wire-format.md, independent of the production writer.</summary>
+    private static byte[] SealedByTheDocument(byte[] networkKey, string objectKey, params byte[][] packets)
+    {
+        byte[] frames = Bundle(packets)[BundleFormat.HeaderLength..];
+        byte[] header = [.. "HSN"u8, 2, 1];
+        byte[] salt = RandomNumberGenerator.GetBytes(16);
+        byte[] ciphertext = new byte[frames.Length];
+        byte[] tag = new byte[16];
+        using (var aes = new AesGcm(DocumentedSealingKey(networkKey, salt, objectKey), 16))
+        {
+            byte[] associatedData = [.. header, .. salt, .. Encoding.ASCII.GetBytes(objectKey)];
+            aes.Encrypt(new byte[12], frames, ciphertext, tag, associatedData);
+        }
+        return [.. header, .. salt, .. ciphertext, .. tag];
+    }
+
+    /// <summary>
+    /// A v1 object (what nodes before the per-object key wrote): AES-256-GCM under the network key
+    /// itself, a random 12-byte nonce, associated data = header and object key.
+    /// </summary>
+    internal static byte[] SealedVersion1(byte[] networkKey, string objectKey, params byte[][] packets)
+    {
+        byte[] frames = Bundle(packets)[BundleFormat.HeaderLength..];
+        byte[] header = [.. "HSN"u8, 1, 1];
+        byte[] nonce = RandomNumberGenerator.GetBytes(12);
+        byte[] ciphertext = new byte[frames.Length];
+        byte[] tag = new byte[16];
+        using (var aes = new AesGcm(networkKey, 16))
+        {
+            byte[] associatedData = [.. header, .. Encoding.ASCII.GetBytes(objectKey)];
+            aes.Encrypt(nonce, frames, ciphertext, tag, associatedData);
+        }
+        return [.. header, .. nonce, .. ciphertext, .. tag];
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void Decode_Version1Object_StillOpens(int count)
+    {
+        byte[][] packets = [.. Enumerable.Range(0, count).Select(i => Numbered(Peer, Self, i, payloadLength: 10 + i))];
+        byte[] body = SealedVersion1(TestKeys.FixedKeyBytes, ObjectKeyText, packets);
+
+        Assert.Equal(RejectReason.None, Open(body));
+
+        Assert.Equal(packets, _frames.Select(f => body[f]));
+        Assert.Equal(BundleFormat.Version1SealedFramesOffset + 4, _frames[0].Start.Value);
+    }
+
+    [Theory]
+    [InlineData("nonce")]
+    [InlineData("ciphertext")]
+    [InlineData("tag")]
+    [InlineData("object key")]
+    [InlineData("network key")]
+    public void Decode_Version1Tampered_AuthFailed(string what)
+    {
+        byte[] body = SealedVersion1(TestKeys.FixedKeyBytes, ObjectKeyText, Ipv6(Peer, Self, payloadLength: 40));
+        string objectKey = ObjectKeyText;
+        using NetworkKey other = NetworkKey.Generate();
+        NetworkKey key = _key;
+        switch (what)
+        {
+            case "nonce": body[BundleFormat.HeaderLength] ^= 0x01; break;
+            case "ciphertext": body[BundleFormat.Version1SealedFramesOffset + 20] ^= 0x01; break;
+            case "tag": body[^1] ^= 0x01; break;
+            case "object key": objectKey = new ObjectKey(Self16, Peer16, Ulid.Parse("01JDQ3Z5T9X4M8W2C6B0N7K1RF")).ToString(); break;
+            default: key = other; break;
+        }
+
+        Assert.Equal(RejectReason.AuthFailed, Open(body, objectKey, key));
+        Assert.Empty(_frames);
+    }
+
+    [Theory]
+    [InlineData(5)]
+    [InlineData(17)]
+    [InlineData(32)]
+    public void Decode_Version1ShorterThanNonceAndTag_Malformed(int length)
+    {
+        byte[] body = SealedVersion1(TestKeys.FixedKeyBytes, ObjectKeyText)[..length];
+
+        Assert.Equal(RejectReason.Malformed, Open(body));
+    }
+
+    [Fact]
+    public void Decode_Version1WithoutFrames_Empty()
+    {
+        byte[] body = SealedVersion1(TestKeys.FixedKeyBytes, ObjectKeyText);
+
+        Assert.Equal(33, body.Length);
+        Assert.Equal(RejectReason.Empty, Open(body));
+    }
+
+    [Fact]
+    public void Decode_WithoutKey_Version1Sealed_Sealed()
+    {
+        byte[] body = SealedVersion1(TestKeys.FixedKeyBytes, ObjectKeyText, Ipv6(Peer, Self));
+
+        Assert.Equal(RejectReason.Sealed, BundleFormat.Decode(body, Peer16, Self16, _frames));
+    }
+
+    /// <summary>Relabelling the version (a downgrade to v1, or a v1 object passed off as v2) never opens: the layouts and keys differ, and the header is bound.</summary>
+    [Fact]
+    public void Decode_VersionByteRewritten_AuthFailed()
+    {
+        byte[] v2AsV1 = Sealed(Ipv6(Peer, Self, payloadLength: 40));
+        v2AsV1[3] = BundleFormat.Version1;
+        byte[] v1AsV2 = SealedVersion1(TestKeys.FixedKeyBytes, ObjectKeyText, Ipv6(Peer, Self, payloadLength: 40));
+        v1AsV2[3] = BundleFormat.Version2;
+
+        Assert.Equal(RejectReason.AuthFailed, Open(v2AsV1));
+        Assert.Equal(RejectReason.AuthFailed, Open(v1AsV2));
     }
 
     /// <summary>Every single-bit change anywhere in a sealed object is refused; past the header, as a failed authentication.</summary>
@@ -160,17 +327,19 @@ public sealed class SealedBundleTests : IDisposable
         }
     }
 
-    public static TheoryData<string> TamperedRegions => ["nonce", "ciphertext", "tag", "tag-zeroed", "truncated-tag", "extended"];
+    public static TheoryData<string> TamperedRegions => ["salt-first", "salt-last", "salt-zeroed", "ciphertext", "tag", "tag-zeroed", "truncated-tag", "extended"];
 
     [Theory]
     [MemberData(nameof(TamperedRegions))]
-    public void Decode_TamperedNonceCiphertextOrTag_AuthFailed(string region)
+    public void Decode_TamperedSaltCiphertextOrTag_AuthFailed(string region)
     {
         byte[] body = Sealed(Ipv6(Peer, Self, payloadLength: 100));
         switch (region)
         {
-            case "nonce": body[BundleFormat.HeaderLength + 11] ^= 0x80; break;
-            case "ciphertext": body[BundleFormat.HeaderLength + BundleFormat.NonceLength + 50] ^= 0x01; break;
+            case "salt-first": body[BundleFormat.HeaderLength] ^= 0x01; break;
+            case "salt-last": body[BundleFormat.HeaderLength + 15] ^= 0x80; break;
+            case "salt-zeroed": body.AsSpan(BundleFormat.HeaderLength, BundleFormat.SaltLength).Clear(); break;
+            case "ciphertext": body[BundleFormat.SealedFramesOffset + 50] ^= 0x01; break;
             case "tag": body[^1] ^= 0x01; break;
             case "tag-zeroed": body.AsSpan(body.Length - 16).Clear(); break;
             case "truncated-tag": body = body[..^1]; break;
@@ -186,9 +355,11 @@ public sealed class SealedBundleTests : IDisposable
     {
         byte[] a = Sealed(Numbered(Peer, Self, 1));
         byte[] b = Sealed(Numbered(Peer, Self, 2));
-        byte[] spliced = [.. a[..17], .. b[17..]];
+        byte[] spliced = [.. a[..21], .. b[21..]];
+        byte[] saltSwapped = [.. a[..5], .. b[5..21], .. a[21..]];
 
         Assert.Equal(RejectReason.AuthFailed, Open(spliced));
+        Assert.Equal(RejectReason.AuthFailed, Open(saltSwapped));
     }
 
     public static TheoryData<string> OtherObjectKeys => new()
@@ -210,6 +381,16 @@ public sealed class SealedBundleTests : IDisposable
     }
 
     [Fact]
+    public void Decode_SealedByTheDocumentUnderAnotherObjectKey_AuthFailed()
+    {
+        // The object key is in the derivation and in the associated data: either alone would refuse this.
+        byte[] body = SealedByTheDocument(TestKeys.FixedKeyBytes, "fd00::1/fd00::2/0/1", Ipv6(Peer, Self));
+
+        Assert.Equal(RejectReason.None, Open((byte[])body.Clone(), objectKey: "fd00::1/fd00::2/0/1"));
+        Assert.Equal(RejectReason.AuthFailed, Open(body, objectKey: "fd00::1/fd00::2/0/2"));
+    }
+
+    [Fact]
     public void Decode_WrongKey_AuthFailed()
     {
         byte[] body = Sealed(Ipv6(Peer, Self));
@@ -223,7 +404,7 @@ public sealed class SealedBundleTests : IDisposable
     public void Decode_SameKeyLoadedSeparately_Opens()
     {
         byte[] body = Sealed(Ipv6(Peer, Self));
-        Assert.True(NetworkKey.TryParse(Encoding.ASCII.GetBytes(_key.ExportText()), out NetworkKey? copy));
+        Assert.True(NetworkKeyFile.TryParse(Encoding.ASCII.GetBytes(NetworkKeyFile.ToText(_key)), out NetworkKey? copy));
         using (copy)
         {
             Assert.Equal(RejectReason.None, Open(body, key: copy));
@@ -257,9 +438,12 @@ public sealed class SealedBundleTests : IDisposable
     {
         Assert.Equal(RejectReason.Empty, Open([]));
         Assert.Equal(RejectReason.Malformed, Open([0x00, .. "garbage"u8]));
-        byte[] version2 = Sealed(Ipv6(Peer, Self));
-        version2[3] = 2;
-        Assert.Equal(RejectReason.UnknownVersion, Open(version2));
+        foreach (byte version in new byte[] { 0, 3, 255 })
+        {
+            byte[] other = Sealed(Ipv6(Peer, Self));
+            other[3] = version;
+            Assert.Equal(RejectReason.UnknownVersion, Open(other));
+        }
     }
 
     [Theory]
@@ -285,6 +469,15 @@ public sealed class SealedBundleTests : IDisposable
     }
 
     [Fact]
+    public void Decode_WithKey_PlainVersion2_Unsealed()
+    {
+        byte[] plain = Bundle(Ipv6(Peer, Self));
+        plain[3] = BundleFormat.Version2;
+
+        Assert.Equal(RejectReason.Unsealed, Open(plain));
+    }
+
+    [Fact]
     public void Decode_WithoutKey_PlainObjects_AcceptedAsBefore()
     {
         byte[] plain = Bundle(Ipv6(Peer, Self));
@@ -296,9 +489,10 @@ public sealed class SealedBundleTests : IDisposable
 
     [Theory]
     [InlineData(5)]
-    [InlineData(17)]
-    [InlineData(32)]
-    public void Decode_SealedShorterThanNonceAndTag_Malformed(int length)
+    [InlineData(21)]
+    [InlineData(33)]
+    [InlineData(36)]
+    public void Decode_SealedShorterThanSaltAndTag_Malformed(int length)
     {
         byte[] body = Sealed(Ipv6(Peer, Self))[..length];
 
@@ -311,6 +505,7 @@ public sealed class SealedBundleTests : IDisposable
         byte[] body = Sealed();
 
         Assert.Equal(BundleFormat.HeaderLength + BundleFormat.SealOverhead, body.Length);
+        Assert.Equal(37, body.Length);
         Assert.Equal(RejectReason.Empty, Open(body));
     }
 
