@@ -3,10 +3,11 @@
 # quietly and idempotently. Run as root. Already-installed packages cost nothing.
 set -euo pipefail
 # radosgw ceph-mon ceph-osd: Ceph RGW, a real S3 server. gcc and zlib1g-dev: NativeAOT publishing
-# links with them. tcpdump: tests capture on the tunnel. dpkg-dev fakeroot lintian: the .deb
-# (scripts/build-deb.sh) and its checks. acl: a test gives a key file an ACL the way systemd does.
+# links with them. tcpdump: tests capture on the tunnel. dpkg-dev (dpkg-shlibdeps) and man-db: the
+# .deb (scripts/build-deb.sh); lintian and systemd (systemd-analyze verify): its checks. acl: a test
+# gives a key file an ACL the way systemd gives one to a credential.
 packages=(radosgw ceph-mon ceph-osd iputils-ping iperf3 iproute2 curl ca-certificates gcc libc6-dev zlib1g-dev tcpdump
-  dpkg-dev fakeroot lintian acl)
+  dpkg-dev man-db lintian systemd acl)
 # prometheus: only for promtool, which checks deploy/grafana's alert rules. Its own daemon is unwanted.
 services=(prometheus)
 
