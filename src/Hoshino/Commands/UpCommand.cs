@@ -35,7 +35,8 @@ internal static class UpCommand
         "Idle, a poll is a HEAD of the node's doorbell (rung by senders); a full LIST at least this often. At or below --poll-max: LIST every poll", "30s", "DURATION");
     private static readonly Option<string?> MaxPacketAge = NodeOptions.Create("--max-packet-age", "Objects older than this are deleted unread (stale backlog, replays)", "60s", "DURATION");
     private static readonly Option<string?> NetworkKeyFile = NodeOptions.Create("--network-key-file",
-        "Seal every object with this key and accept only objects sealed with it (create one with: hoshino keygen --output PATH)", null, "PATH");
+        "Seal every object with this key and accept only objects sealed with it (create one with: hoshino keygen --output PATH); "
+        + $"unset: the systemd credential {NetworkKeySource.CredentialName} if the unit loads one (LoadCredential={NetworkKeySource.CredentialName}:PATH)", null, "PATH");
     private static readonly Option<bool> AllowEncapsulated = new("--allow-encapsulated")
     {
         Description = "Carry packets that carry other IP packets (IPv6-in-IPv6, IPv4-in-IPv6, GRE), whose inner source no node checks; "
@@ -71,7 +72,7 @@ internal static class UpCommand
         int mtu = ParseInt(parse.GetValue(Mtu)!, "--mtu", 1280, 65535);
 
         // Loaded now, so a loose or malformed key file stops the node before anything starts.
-        NetworkKey? key = parse.GetValue(NetworkKeyFile) is { Length: > 0 } keyFile ? Packets.NetworkKeyFile.Load(keyFile) : null;
+        NetworkKey? key = NetworkKeySource.Load(parse.GetValue(NetworkKeyFile));
         var ingress = new IngressOptions
         {
             Key = key,
