@@ -39,7 +39,7 @@ public sealed class HostileInboxTests(StoreNetwork network) : NodePairTest(netwo
             BinaryPrimitives.WriteUInt16BigEndian(ipv4.AsSpan(2), 28);
             byte[] truncated = TestPackets.Bundle(TestPackets.Icmp(TestPackets.EchoRequest, a, b));
             byte[] unknownVersion = (byte[])goodBody.Clone();
-            unknownVersion[3] = 2;
+            unknownVersion[3] = 9; // 1 and 2 are known (sealed v2 came with per-object keys)
             byte[] random = new byte[4096];
             new Random(42).NextBytes(random);
             random[0] = 0x00;
