@@ -1,4 +1,6 @@
 using System.Globalization;
+using Microsoft.Win32.SafeHandles;
+
 namespace Hoshino.Store;
 
 /// <summary>
@@ -6,19 +8,36 @@ namespace Hoshino.Store;
 /// one file per object. Writes go to a hidden temporary file in the same directory and are renamed
 /// into place, so a reader sees a whole object or none; rename is atomic on local filesystems and
 /// on NFS. Several nodes may share one directory.
+/// <para>
+/// Whoever may write the directory may put links, FIFOs or devices into it, so every file
+/// operation goes through an <see cref="IStoreFileSystem"/> that follows nothing below the root:
+/// a regular file is an object; any other entry that is not a directory (a symbolic link, a link to
+/// a directory, a FIFO) is listed as an empty object and never opened, so a receiver rejects it as
+/// empty and deletes the entry itself; a key through a linked directory does not exist, and a write
+/// through one is refused. The daemon passes the Linux implementation, which has no window between
+/// checking and using a path; <see cref="PortableStoreFileSystem"/>, the default, does (see there).
+/// </para>
 /// </summary>
 public sealed class DirectoryPacketStore : IPacketStore
 {
     private const string TempPrefix = ".tmp-";
-    private readonly string _root;
+    private readonly IStoreFileSystem _files;
 
     /// <param name="root">The directory standing for the bucket; it must exist.</param>
     /// <param name="keyPrefix">Prepended to every key, like an S3 key prefix (may contain '/').</param>
     public DirectoryPacketStore(string root, string keyPrefix = "")
+        : this(new PortableStoreFileSystem(root), keyPrefix)
     {
-        _root = Path.GetFullPath(root);
+    }
+
+    /// <param name="files">The store's directory, e.g. <c>Hoshino.Linux.Store.LinuxStoreFileSystem</c>.</param>
+    /// <param name="keyPrefix">Prepended to every key, like an S3 key prefix (may contain '/').</param>
+    public DirectoryPacketStore(IStoreFileSystem files, string keyPrefix = "")
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        _files = files;
         KeyPrefix = keyPrefix;
-        Description = $"dir:{_root}" + (keyPrefix.Length > 0 ? $" (prefix {keyPrefix})" : "");
+        Description = $"dir:{files.Root}" + (keyPrefix.Length > 0 ? $" (prefix {keyPrefix})" : "");
     }
 
     public string KeyPrefix { get; }
@@ -27,22 +46,25 @@ public sealed class DirectoryPacketStore : IPacketStore
 
     public Task ProbeAsync(string inboxPrefix, CancellationToken cancellationToken)
     {
-        if (!Directory.Exists(_root))
-        {
-            throw new PacketStoreException(StoreErrorKind.NoSuchBucket,
-                $"store directory {_root} does not exist");
-        }
         string inbox = PathOf(inboxPrefix);
         try
         {
-            Directory.CreateDirectory(inbox);
-            string probe = Path.Combine(inbox, TempPrefix + "probe-" + Guid.NewGuid().ToString("n"));
-            File.WriteAllBytes(probe, []);
-            File.Delete(probe);
+            _files.CreateDirectory(inbox);
+            string probe = Join(inbox, TempPrefix + "probe-" + Guid.NewGuid().ToString("n"));
+            _files.CreateNew(probe).Dispose();
+            _files.Delete(probe);
+        }
+        catch (DirectoryNotFoundException ex)
+        {
+            throw new PacketStoreException(StoreErrorKind.NoSuchBucket, $"store directory {_files.Root} does not exist", ex);
+        }
+        catch (NotFollowedException ex)
+        {
+            throw new PacketStoreException(StoreErrorKind.AccessDenied, ex.Message, ex);
         }
         catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
         {
-            throw new PacketStoreException(StoreErrorKind.AccessDenied, $"writing to store directory {inbox}: {ex.Message}", ex);
+            throw new PacketStoreException(StoreErrorKind.AccessDenied, $"writing to store directory {_files.Root}/{inbox}: {ex.Message}", ex);
         }
         return Task.CompletedTask;
     }
@@ -57,79 +79,85 @@ public sealed class DirectoryPacketStore : IPacketStore
     private async Task<bool> WriteAsync(string key, ReadOnlyMemory<byte> body, bool overwrite, CancellationToken cancellationToken)
     {
         string path = PathOf(key);
-        string directory = Path.GetDirectoryName(path)!;
-        string temp = Path.Combine(directory, TempPrefix + Guid.NewGuid().ToString("n"));
+        string directory = DirectoryOf(path);
+        string temp = Join(directory, TempPrefix + Guid.NewGuid().ToString("n"));
+        bool created = false;
         try
         {
-            Directory.CreateDirectory(directory);
-            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
+            _files.CreateDirectory(directory);
+            using (SafeFileHandle file = _files.CreateNew(temp))
             {
-                await file.WriteAsync(body, cancellationToken);
+                created = true;
+                await RandomAccess.WriteAsync(file, body, 0, cancellationToken);
             }
-            if (!overwrite && File.Exists(path))
+            if (_files.Rename(temp, path, overwrite))
             {
-                TryDelete(temp);
-                return false;
+                return true;
             }
-            try
-            {
-                File.Move(temp, path, overwrite);
-            }
-            catch (IOException) when (!overwrite && File.Exists(path))
-            {
-                TryDelete(temp); // lost the race to another writer
-                return false;
-            }
-            return true;
+            TryDelete(temp); // the key exists (or another writer won the race)
+            return false;
+        }
+        catch (NotFollowedException ex)
+        {
+            TryDelete(created ? temp : null);
+            throw new PacketStoreException(StoreErrorKind.AccessDenied, $"writing {key}: {ex.Message}", ex);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            TryDelete(temp);
+            TryDelete(created ? temp : null);
             throw Translate("writing", key, ex);
         }
         catch
         {
-            TryDelete(temp);
+            TryDelete(created ? temp : null);
             throw;
         }
     }
 
     public Task<IReadOnlyList<StoredObject>> ListAsync(string prefix, int limit, CancellationToken cancellationToken)
     {
-        // Keys map to paths one to one; a prefix ending in '/' is a directory.
-        string directory = PathOf(prefix);
+        // Keys map to paths one to one; a prefix ending in '/' is a directory. Directories are
+        // walked with a stack of our own: only real directories are entered, never a link to one.
+        string top = PathOf(prefix).TrimEnd('/');
         var found = new List<StoredObject>();
-        if (!Directory.Exists(directory))
-        {
-            return Task.FromResult<IReadOnlyList<StoredObject>>(found);
-        }
+        var pending = new Stack<string>();
+        pending.Push(top);
         try
         {
-            var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 };
-            foreach (string file in Directory.EnumerateFiles(directory, "*", options))
+            while (pending.TryPop(out string? directory))
             {
-                if (Path.GetFileName(file).StartsWith(TempPrefix, StringComparison.Ordinal))
-                {
-                    continue;
-                }
-                var info = new FileInfo(file);
-                long size;
-                string tag;
+                cancellationToken.ThrowIfCancellationRequested();
+                IReadOnlyList<StoreEntry>? entries;
                 try
                 {
-                    size = info.Length;
-                    tag = TagOf(info);
+                    entries = _files.List(directory);
                 }
-                catch (FileNotFoundException)
+                catch (NotFollowedException) when (directory != top)
                 {
-                    continue; // deleted while listing
+                    continue; // became a link after its parent was listed: skipped like any vanished directory
                 }
-                found.Add(new StoredObject(KeyOf(file), size, tag));
+                foreach (StoreEntry entry in entries ?? [])
+                {
+                    if (entry.Name.StartsWith(TempPrefix, StringComparison.Ordinal))
+                    {
+                        continue;
+                    }
+                    string path = Join(directory, entry.Name);
+                    switch (entry.Kind)
+                    {
+                        case StoreEntryKind.Directory:
+                            pending.Push(path);
+                            break;
+                        case StoreEntryKind.RegularFile or StoreEntryKind.Other:
+                            found.Add(new StoredObject(KeyOf(path), entry.Length, TagOf(entry, path)));
+                            break;
+                    }
+                }
             }
         }
-        catch (DirectoryNotFoundException)
+        catch (NotFollowedException ex)
         {
-            // The inbox was removed while listing: as empty as it gets.
+            throw new PacketStoreException(StoreErrorKind.Other, $"listing {prefix}: {ex.Message}", ex);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -145,15 +173,31 @@ public sealed class DirectoryPacketStore : IPacketStore
 
     public async Task<byte[]?> GetAsync(string key, int maxBytes, CancellationToken cancellationToken)
     {
+        string path = PathOf(key);
         try
         {
-            await using var file = new FileStream(PathOf(key), FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.Asynchronous);
-            if (file.Length > maxBytes)
+            using SafeFileHandle? file = _files.OpenRead(path, out StoreEntryKind kind);
+            if (file is null)
             {
-                throw new PacketStoreException(StoreErrorKind.TooLarge, $"object {key} is {file.Length} bytes, over the limit of {maxBytes}");
+                // Not a regular file: an empty object if something else is there (as listed), else none.
+                return kind == StoreEntryKind.Other ? [] : null;
             }
-            byte[] body = new byte[file.Length];
-            await file.ReadExactlyAsync(body, cancellationToken);
+            long length = RandomAccess.GetLength(file);
+            if (length > maxBytes)
+            {
+                throw new PacketStoreException(StoreErrorKind.TooLarge, $"object {key} is {length} bytes, over the limit of {maxBytes}");
+            }
+            byte[] body = new byte[length];
+            int read = 0;
+            while (read < body.Length)
+            {
+                int n = await RandomAccess.ReadAsync(file, body.AsMemory(read), read, cancellationToken);
+                if (n == 0)
+                {
+                    throw new EndOfStreamException($"object {key} was truncated while being read");
+                }
+                read += n;
+            }
             return body;
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
@@ -168,10 +212,11 @@ public sealed class DirectoryPacketStore : IPacketStore
 
     public Task<string?> GetTagAsync(string key, CancellationToken cancellationToken)
     {
+        string path = PathOf(key);
         try
         {
-            var info = new FileInfo(PathOf(key));
-            return Task.FromResult<string?>(info.Exists ? TagOf(info) : null);
+            StoreEntry entry = _files.Stat(path);
+            return Task.FromResult(entry.Kind is StoreEntryKind.RegularFile or StoreEntryKind.Other ? TagOf(entry, path) : null);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -183,15 +228,23 @@ public sealed class DirectoryPacketStore : IPacketStore
     /// Every write is a new file renamed into place, so its modification time and length tell most
     /// versions apart. File times are only as fine as the kernel's coarse clock (a few milliseconds),
     /// so a tiny object (a doorbell) also puts its content into the tag: two rings in one tick differ.
+    /// Only a regular file's content is read; any other entry's tag is its own time (a link's, not
+    /// its target's).
     /// </summary>
-    private static string TagOf(FileInfo info)
+    private string TagOf(StoreEntry entry, string path)
     {
-        string tag = string.Create(CultureInfo.InvariantCulture, $"{info.LastWriteTimeUtc.Ticks:x}-{info.Length:x}");
-        if (info.Length is > 0 and <= SmallObjectBytes)
+        string tag = string.Create(CultureInfo.InvariantCulture, $"{entry.LastWriteTimeUtc.Ticks:x}-{entry.Length:x}");
+        if (entry.Kind == StoreEntryKind.RegularFile && entry.Length is > 0 and <= SmallObjectBytes)
         {
             try
             {
-                tag += "-" + Convert.ToHexString(File.ReadAllBytes(info.FullName));
+                using SafeFileHandle? file = _files.OpenRead(path, out _);
+                if (file is not null)
+                {
+                    Span<byte> content = stackalloc byte[SmallObjectBytes];
+                    int n = RandomAccess.Read(file, content, 0);
+                    tag += "-" + Convert.ToHexString(content[..n]);
+                }
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -211,10 +264,7 @@ public sealed class DirectoryPacketStore : IPacketStore
             cancellationToken.ThrowIfCancellationRequested();
             try
             {
-                File.Delete(PathOf(key)); // no error when missing
-            }
-            catch (DirectoryNotFoundException)
-            {
+                _files.Delete(PathOf(key)); // no error when missing; a link is removed, never followed
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -224,32 +274,48 @@ public sealed class DirectoryPacketStore : IPacketStore
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// The key's path below the root: the key prefix and the key, '/'-separated, every component
+    /// non-empty and neither "." nor ".." (a trailing '/' marks a directory). Keys come from our own
+    /// code and from listings, but none may leave the root or name it twice.
+    /// </summary>
     private string PathOf(string key)
     {
-        string full = Path.GetFullPath(Path.Combine(_root, KeyPrefix + key));
-        // Keys come from our own code, but never let "..", or an absolute key, escape the root.
-        if (!full.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal) && full != _root)
+        string path = KeyPrefix + key;
+        string trimmed = path.EndsWith('/') ? path[..^1] : path;
+        if (trimmed.Length > 0 && (trimmed.Contains('\0', StringComparison.Ordinal)
+            || trimmed.Split('/').Any(c => c.Length == 0 || c is "." or "..")))
         {
-            throw new PacketStoreException(StoreErrorKind.Other, $"key '{key}' leaves the store directory");
+            throw new PacketStoreException(StoreErrorKind.Other, $"key '{key}' leaves the store directory or is not a path in it");
         }
-        return key.EndsWith('/') ? full + Path.DirectorySeparatorChar : full;
+        return path;
     }
 
-    private string KeyOf(string path)
+    private string KeyOf(string path) =>
+        path.StartsWith(KeyPrefix, StringComparison.Ordinal) ? path[KeyPrefix.Length..] : path;
+
+    private static string Join(string directory, string name) =>
+        directory.Length == 0 ? name : directory.EndsWith('/') ? directory + name : directory + "/" + name;
+
+    private static string DirectoryOf(string path)
     {
-        string relative = Path.GetRelativePath(_root, path).Replace(Path.DirectorySeparatorChar, '/');
-        return relative.StartsWith(KeyPrefix, StringComparison.Ordinal) ? relative[KeyPrefix.Length..] : relative;
+        int slash = path.LastIndexOf('/');
+        return slash < 0 ? "" : path[..slash];
     }
 
     private static PacketStoreException Translate(string operation, string key, Exception ex) =>
         new(ex is UnauthorizedAccessException ? StoreErrorKind.AccessDenied : StoreErrorKind.Transient,
             $"{operation} {key} in store directory: {ex.Message}", ex);
 
-    private static void TryDelete(string path)
+    private void TryDelete(string? path)
     {
+        if (path is null)
+        {
+            return;
+        }
         try
         {
-            File.Delete(path);
+            _files.Delete(path);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

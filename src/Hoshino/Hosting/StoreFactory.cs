@@ -17,7 +17,8 @@ internal static class StoreFactory
                 Region = region,
                 Connect = storeNetns is null ? null : new Linux.NetworkNamespaceConnector(storeNetns).ConnectAsync,
             })
-            : new DirectoryPacketStore(store.Location);
+            // A shared directory may hold a peer's links and FIFOs: resolve nothing through them (openat, O_NOFOLLOW).
+            : new DirectoryPacketStore(new Linux.Store.LinuxStoreFileSystem(store.Location));
 
     /// <summary>
     /// Checks at start-up that the store is there and these credentials may use it. A store that

@@ -1,23 +1,34 @@
 using Hoshino.IntegrationTests.Store;
+using Hoshino.Linux.Store;
 using Hoshino.Store;
 using Hoshino.UnitTests.TestSupport;
 
 namespace Hoshino.UnitTests.Store;
 
-/// <summary>The shared store contract, plus what is particular to a directory standing in for the bucket.</summary>
-public sealed class DirectoryPacketStoreTests : PacketStoreContract, IDisposable
+/// <summary>
+/// The shared store contract, plus what is particular to a directory standing in for the bucket;
+/// once per <see cref="IStoreFileSystem"/> (the hostile entries are in <see cref="DirectoryStoreHostileEntries"/>).
+/// </summary>
+public abstract class DirectoryPacketStoreTests : PacketStoreContract, IDisposable
 {
     private readonly TempDirectory _root = new();
 
-    public void Dispose() => _root.Dispose();
+    public void Dispose()
+    {
+        _root.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>The store under test on <paramref name="root"/>.</summary>
+    protected abstract DirectoryPacketStore NewStore(string root, string keyPrefix = "");
 
     protected override Task<IPacketStore> CreateStoreAsync(CancellationToken cancellationToken) =>
-        Task.FromResult<IPacketStore>(new DirectoryPacketStore(_root.Path));
+        Task.FromResult<IPacketStore>(NewStore(_root.Path));
 
     [Fact]
     public async Task Put_Object_IsOneFileAtTheKeyPath()
     {
-        var store = new DirectoryPacketStore(_root.Path);
+        var store = NewStore(_root.Path);
         string key = KeyFor();
 
         await store.PutAsync(key, Body("x"), Ct);
@@ -30,7 +41,7 @@ public sealed class DirectoryPacketStoreTests : PacketStoreContract, IDisposable
     [Fact]
     public async Task Put_SameKeyTwice_LastBodyWins()
     {
-        var store = new DirectoryPacketStore(_root.Path);
+        var store = NewStore(_root.Path);
         string key = KeyFor();
 
         await store.PutAsync(key, Body("first"), Ct);
@@ -43,7 +54,7 @@ public sealed class DirectoryPacketStoreTests : PacketStoreContract, IDisposable
     [Fact]
     public async Task List_TemporaryFilesOfUnfinishedPuts_NotListed()
     {
-        var store = new DirectoryPacketStore(_root.Path);
+        var store = NewStore(_root.Path);
         string key = KeyFor();
         await store.PutAsync(key, Body("done"), Ct);
         string senderDir = Path.GetDirectoryName(Path.Combine(_root.Path, key))!;
@@ -59,7 +70,7 @@ public sealed class DirectoryPacketStoreTests : PacketStoreContract, IDisposable
     [Fact]
     public async Task Put_Finished_LeavesNoTemporaryFiles()
     {
-        var store = new DirectoryPacketStore(_root.Path);
+        var store = NewStore(_root.Path);
 
         await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => store.PutAsync(KeyFor(), new byte[10_000], Ct)));
 
@@ -69,7 +80,7 @@ public sealed class DirectoryPacketStoreTests : PacketStoreContract, IDisposable
     [Fact]
     public async Task Get_WhileWritersReplaceLargeObjects_NeverSeesPartialObject()
     {
-        var store = new DirectoryPacketStore(_root.Path);
+        var store = NewStore(_root.Path);
         const int Size = 1 << 20;
         string[] keys = [KeyFor(), KeyFor(Dest, "fd5e:59b8:f71d:9a3e::2")];
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
@@ -118,7 +129,7 @@ public sealed class DirectoryPacketStoreTests : PacketStoreContract, IDisposable
     {
         string inner = Path.Combine(_root.Path, "bucket");
         Directory.CreateDirectory(inner);
-        var store = new DirectoryPacketStore(inner);
+        var store = NewStore(inner);
 
         await Assert.ThrowsAsync<PacketStoreException>(() => store.PutAsync(key, Body("x"), Ct));
 
@@ -132,7 +143,7 @@ public sealed class DirectoryPacketStoreTests : PacketStoreContract, IDisposable
         string inner = Path.Combine(_root.Path, "bucket");
         Directory.CreateDirectory(inner);
         Directory.CreateDirectory(inner + "2");
-        var store = new DirectoryPacketStore(inner);
+        var store = NewStore(inner);
 
         await Assert.ThrowsAsync<PacketStoreException>(() => store.PutAsync("../bucket2/x", Body("x"), Ct));
 
@@ -146,7 +157,7 @@ public sealed class DirectoryPacketStoreTests : PacketStoreContract, IDisposable
         Directory.CreateDirectory(inner);
         string secret = Path.Combine(_root.Path, "secret");
         await File.WriteAllBytesAsync(secret, Body("secret"), Ct);
-        var store = new DirectoryPacketStore(inner);
+        var store = NewStore(inner);
 
         await Assert.ThrowsAsync<PacketStoreException>(() => store.GetAsync("../secret", MaxBytes, Ct));
         await Assert.ThrowsAsync<PacketStoreException>(() => store.ListAsync("../", 10, Ct));
@@ -158,8 +169,8 @@ public sealed class DirectoryPacketStoreTests : PacketStoreContract, IDisposable
     [Fact]
     public async Task KeyPrefix_AddedOnDiskAndStrippedFromListing()
     {
-        var store = new DirectoryPacketStore(_root.Path, "net1/");
-        var other = new DirectoryPacketStore(_root.Path, "net2/");
+        var store = NewStore(_root.Path, "net1/");
+        var other = NewStore(_root.Path, "net2/");
         string key = KeyFor();
 
         await store.PutAsync(key, Body("x"), Ct);
@@ -175,7 +186,7 @@ public sealed class DirectoryPacketStoreTests : PacketStoreContract, IDisposable
     public async Task Probe_MissingRoot_NoSuchBucketNamingDirectory()
     {
         string missing = Path.Combine(_root.Path, "missing");
-        var store = new DirectoryPacketStore(missing);
+        var store = NewStore(missing);
 
         var ex = await Assert.ThrowsAsync<PacketStoreException>(() => store.ProbeAsync(Inbox(Dest), Ct));
 
@@ -187,7 +198,7 @@ public sealed class DirectoryPacketStoreTests : PacketStoreContract, IDisposable
     [Fact]
     public async Task Probe_ExistingRoot_CreatesInboxAndLeavesNoFiles()
     {
-        var store = new DirectoryPacketStore(_root.Path);
+        var store = NewStore(_root.Path);
 
         await store.ProbeAsync(Inbox(Dest), Ct);
 
@@ -198,7 +209,7 @@ public sealed class DirectoryPacketStoreTests : PacketStoreContract, IDisposable
     [Fact]
     public async Task List_InboxDirectoryMissing_Empty()
     {
-        var store = new DirectoryPacketStore(_root.Path);
+        var store = NewStore(_root.Path);
 
         Assert.Empty(await store.ListAsync(Inbox("fd00::99"), 10, Ct));
     }
@@ -210,6 +221,18 @@ public sealed class DirectoryPacketStoreTests : PacketStoreContract, IDisposable
 
         Assert.Equal("dir:" + _root.Path, store.Description);
     }
+}
+
+/// <summary>With <see cref="PortableStoreFileSystem"/>, the default.</summary>
+public sealed class PortableDirectoryPacketStoreTests : DirectoryPacketStoreTests
+{
+    protected override DirectoryPacketStore NewStore(string root, string keyPrefix = "") => new(root, keyPrefix);
+}
+
+/// <summary>With <see cref="LinuxStoreFileSystem"/>, the daemon's.</summary>
+public sealed class LinuxDirectoryPacketStoreTests : DirectoryPacketStoreTests
+{
+    protected override DirectoryPacketStore NewStore(string root, string keyPrefix = "") => new(new LinuxStoreFileSystem(root), keyPrefix);
 }
 
 /// <summary>The in-memory fake the pump tests use passes the same contract as the real stores.</summary>
