@@ -2,6 +2,7 @@ using System.Net;
 using Hoshino.Diagnostics;
 using Hoshino.Egress;
 using Hoshino.Ingress;
+using Hoshino.Node;
 using Hoshino.Store;
 using Hoshino.Tunnel;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -9,15 +10,14 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Hoshino.Bench;
 
 /// <summary>
-/// One node without a process of its own: the daemon's egress and ingress pumps, wired as
-/// <c>NodeService</c> wires them, over an in-memory TUN and the real store (counted per node).
+/// One node without a process of its own: a <see cref="HoshinoNode"/>, as the daemon builds it,
+/// over an in-memory TUN and the real store (counted per node).
 /// Whatever the pumps write into the TUN is handed to <see cref="Delivered"/>.
 /// </summary>
 internal sealed class VirtualNode : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
-    private readonly EgressPump _egress;
-    private readonly IngressPump _ingress;
+    private readonly HoshinoNode _node;
     private Task _running = Task.CompletedTask;
 
     public VirtualNode(int index, IPAddress address, IPNetwork network, IPacketStore store, IngressOptions ingressOptions)
@@ -27,10 +27,9 @@ internal sealed class VirtualNode : IAsyncDisposable
         Metrics = new HoshinoMetrics(TimeProvider.System, "bench");
         Tun = new ChannelTunDevice($"v{index}");
         var counted = new InstrumentedPacketStore(store, Metrics);
-        _egress = new EgressPump(Tun, counted, address, network, Metrics, new MonotonicUlid(TimeProvider.System), TimeProvider.System,
-            NullLogger<EgressPump>.Instance, new EgressOptions());
-        _ingress = new IngressPump(Tun, counted, address, Metrics, TimeProvider.System, NullLogger<IngressPump>.Instance, ingressOptions);
-        _egress.PacketQueued = _ingress.Poke;
+        // No address lease: these nodes share one process and the figures stay comparable with earlier runs.
+        _node = new HoshinoNode(new NodeConfig(address, network, ingressOptions, new EgressOptions(), HoldLease: false), counted,
+            new BenchMachine(), Metrics, TimeProvider.System, NullLoggerFactory.Instance);
     }
 
     public int Index { get; }
@@ -48,8 +47,7 @@ internal sealed class VirtualNode : IAsyncDisposable
     {
         CancellationToken token = _stop.Token;
         _running = Task.WhenAll(
-            Task.Run(() => _egress.RunAsync(token), token),
-            Task.Run(() => _ingress.RunAsync(token), token),
+            Task.Run(() => _node.RunAsync(Tun, token), token),
             Task.Run(() => ReceiveAsync(token), token));
     }
 
@@ -71,10 +69,17 @@ internal sealed class VirtualNode : IAsyncDisposable
     {
         await _stop.CancelAsync();
         await _running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        _egress.Dispose();
-        _ingress.Dispose();
         Tun.Dispose();
         Metrics.Dispose();
         _stop.Dispose();
     }
+}
+
+/// <summary>Every virtual node is this process; no lease is held, so nothing asks.</summary>
+internal sealed class BenchMachine : IHostMachine
+{
+    public string HostName => Environment.MachineName;
+    public string BootId => "bench";
+    public int ProcessId => Environment.ProcessId;
+    public bool IsProcessAlive(int pid) => true;
 }

@@ -19,7 +19,7 @@ public sealed class NetworkNamespaceConnector
     {
         if (!File.Exists(path))
         {
-            throw new FatalException($"bad --store-netns '{path}': no such file (give /var/run/netns/NAME or /proc/PID/ns/net)", ExitCodes.Usage);
+            throw new FileNotFoundException($"network namespace file {path} does not exist", path);
         }
         _path = path;
     }

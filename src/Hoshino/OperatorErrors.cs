@@ -1,4 +1,7 @@
+using Hoshino.Addressing;
+using Hoshino.Node;
 using Hoshino.Packets;
+using Hoshino.Tunnel;
 
 namespace Hoshino.Cli;
 
@@ -13,6 +16,12 @@ internal static class OperatorErrors
     public static int? ExitCodeOf(Exception exception) => exception switch
     {
         FatalException fatal => fatal.ExitCode,
+        AddressException { Problem: AddressProblem.BadMachineId } => ExitCodes.Config,
+        AddressException => ExitCodes.Usage,
+        AddressConflictException => ExitCodes.Config,
+        TunnelException { Problem: TunnelProblem.NoPermission } => ExitCodes.NoPermission,
+        TunnelException { Problem: TunnelProblem.KernelRefused } => ExitCodes.Failure,
+        TunnelException => ExitCodes.Config,
         // A key file that cannot be used is configuration; failing to write a new one (keygen) is not.
         NetworkKeyFileException { Problem: NetworkKeyFileProblem.Unreadable or NetworkKeyFileProblem.Exposed or NetworkKeyFileProblem.NotAKey } => ExitCodes.Config,
         NetworkKeyFileException => ExitCodes.Failure,

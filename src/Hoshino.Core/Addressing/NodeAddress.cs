@@ -19,7 +19,7 @@ public static class NodeAddress
 
     private static readonly System.Buffers.SearchValues<char> HexDigits = System.Buffers.SearchValues.Create("0123456789abcdefABCDEF");
 
-    /// <summary>Parses <c>ADDRESS/64</c>; the host bits must be zero. Throws <see cref="FatalException"/>.</summary>
+    /// <summary>Parses <c>ADDRESS/64</c>; the host bits must be zero. Throws <see cref="AddressException"/>.</summary>
     public static IPNetwork ParsePrefix(string text)
     {
         int slash = text.IndexOf('/', StringComparison.Ordinal);
@@ -30,15 +30,13 @@ public static class NodeAddress
             || written.IsIPv4MappedToIPv6)
         {
             // IPNetwork.TryParse clears host bits on .NET 10; a prefix written with them is a mistake.
-            throw new FatalException(
-                $"bad prefix '{text}': expected an IPv6 network such as {DefaultPrefix} with all host bits zero",
-                ExitCodes.Usage);
+            throw new AddressException(AddressProblem.BadPrefix,
+                $"bad prefix '{text}': expected an IPv6 network such as {DefaultPrefix} with all host bits zero");
         }
         if (network.PrefixLength != PrefixLength)
         {
-            throw new FatalException(
-                $"bad prefix '{text}': the prefix must be a /64 (the interface identifier comes from the machine-id)",
-                ExitCodes.Usage);
+            throw new AddressException(AddressProblem.BadPrefix,
+                $"bad prefix '{text}': the prefix must be a /64 (the interface identifier comes from the machine-id)");
         }
         return network;
     }
@@ -49,17 +47,17 @@ public static class NodeAddress
         if (!IPAddress.TryParse(text, out IPAddress? address) || address.AddressFamily != AddressFamily.InterNetworkV6
             || address.ScopeId != 0)
         {
-            throw new FatalException($"bad address '{text}': expected an IPv6 address such as fd5e:59b8:f71d:9a3e::1", ExitCodes.Usage);
+            throw new AddressException(AddressProblem.BadAddress, $"bad address '{text}': expected an IPv6 address such as fd5e:59b8:f71d:9a3e::1");
         }
         if (!network.Contains(address))
         {
-            throw new FatalException($"bad address '{text}': it is not inside the network prefix {network}", ExitCodes.Usage);
+            throw new AddressException(AddressProblem.BadAddress, $"bad address '{text}': it is not inside the network prefix {network}");
         }
         Span<byte> bytes = stackalloc byte[16];
         address.TryWriteBytes(bytes, out _);
         if (bytes[8..].IndexOfAnyExcept((byte)0) < 0)
         {
-            throw new FatalException($"bad address '{text}': the all-zero interface identifier is the subnet-router anycast address", ExitCodes.Usage);
+            throw new AddressException(AddressProblem.BadAddress, $"bad address '{text}': the all-zero interface identifier is the subnet-router anycast address");
         }
         return address;
     }
@@ -71,13 +69,12 @@ public static class NodeAddress
         if (id.Length < 16 || !ulong.TryParse(id[..16], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ulong interfaceId)
             || id.ContainsAnyExcept(HexDigits))
         {
-            throw new FatalException(
-                $"reading {sourceForErrors}: expected 32 hex digits, found '{Truncate(id)}' (run systemd-machine-id-setup, or pass --address)",
-                ExitCodes.Config);
+            throw new AddressException(AddressProblem.BadMachineId,
+                $"reading {sourceForErrors}: expected 32 hex digits, found '{Truncate(id)}' (run systemd-machine-id-setup, or pass --address)");
         }
         if (interfaceId == 0)
         {
-            throw new FatalException($"reading {sourceForErrors}: the machine-id starts with 16 zeros (run systemd-machine-id-setup, or pass --address)", ExitCodes.Config);
+            throw new AddressException(AddressProblem.BadMachineId,$"reading {sourceForErrors}: the machine-id starts with 16 zeros (run systemd-machine-id-setup, or pass --address)");
         }
         Span<byte> bytes = stackalloc byte[16];
         network.BaseAddress.TryWriteBytes(bytes, out _);
@@ -85,7 +82,7 @@ public static class NodeAddress
         return new IPAddress(bytes);
     }
 
-    /// <summary>Reads <paramref name="machineIdFile"/> and derives the address; file errors become <see cref="FatalException"/>.</summary>
+    /// <summary>Reads <paramref name="machineIdFile"/> and derives the address; file errors become <see cref="AddressException"/>.</summary>
     public static IPAddress FromMachineIdFile(IPNetwork network, string machineIdFile)
     {
         string text;
@@ -95,7 +92,7 @@ public static class NodeAddress
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new FatalException($"reading {machineIdFile}: {ex.Message} (pass --machine-id-file or --address)", ExitCodes.Config, ex);
+            throw new AddressException(AddressProblem.BadMachineId,$"reading {machineIdFile}: {ex.Message} (pass --machine-id-file or --address)", ex);
         }
         return FromMachineId(network, text, machineIdFile);
     }

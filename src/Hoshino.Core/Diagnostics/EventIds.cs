@@ -8,6 +8,7 @@ internal static class EventIds
     public const int NodeReady = 1001;
     public const int NodeStopping = 1002;
     public const int NodeStopped = 1003;
+    public const int NodeLoopFailed = 1004;
     public const int TunnelConfigured = 1010;
     public const int TunnelRemoved = 1011;
     public const int StoreChecked = 1020;

@@ -41,11 +41,14 @@ public sealed partial class EgressPump : IDisposable
     private bool _stopping;
 
     /// <summary>Called after each packet is queued, so ingress can expect a reply (see <see cref="Ingress.Heartbeat.Poke"/>).</summary>
-    public Action? PacketQueued { get; set; }
+    private readonly Action? _packetQueued;
 
+    // packetQueued: called on the reader thread after each packet is queued; the node wires it to
+    // ingress's Poke (HoshinoNode). Must be cheap.
     public EgressPump(ITunDevice tun, IPacketStore store, IPAddress self, IPNetwork network, HoshinoMetrics metrics,
-        MonotonicUlid ids, TimeProvider time, ILogger<EgressPump> logger, EgressOptions options)
+        MonotonicUlid ids, TimeProvider time, ILogger<EgressPump> logger, EgressOptions options, Action? packetQueued = null)
     {
+        _packetQueued = packetQueued;
         _tun = tun;
         _store = store;
         _self = Address16.From(self);
@@ -219,7 +222,7 @@ public sealed partial class EgressPump : IDisposable
         {
             _ = Task.Run(() => SendLoopAsync(state));
         }
-        PacketQueued?.Invoke();
+        _packetQueued?.Invoke();
     }
 
     /// <summary>Sends bundles for one destination until its queue is empty. At most one runs per destination.</summary>

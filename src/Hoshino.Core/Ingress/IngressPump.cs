@@ -54,9 +54,12 @@ public sealed partial class IngressPump : IDisposable
     private TimeSpan _lastListDuration;
     private long _lastWork;
 
+    // wentIdle: called on the polling loop when the heartbeat reaches its slowest interval: traffic
+    // has stopped, a good moment for housekeeping that would get in the way of it (the host trims memory).
     public IngressPump(ITunDevice tun, IPacketStore store, IPAddress self, HoshinoMetrics metrics, TimeProvider time,
-        ILogger<IngressPump> logger, IngressOptions options)
+        ILogger<IngressPump> logger, IngressOptions options, Action? wentIdle = null)
     {
+        _wentIdle = wentIdle;
         _tun = tun;
         _store = store;
         _self = Address16.From(self);
@@ -77,11 +80,7 @@ public sealed partial class IngressPump : IDisposable
         metrics.HeartbeatInterval = _heartbeat.Interval;
     }
 
-    /// <summary>
-    /// Called on the polling loop when the heartbeat reaches its slowest interval: traffic has
-    /// stopped, a good moment for housekeeping that would get in the way of it.
-    /// </summary>
-    public Action? WentIdle { get; set; }
+    private readonly Action? _wentIdle;
 
     /// <summary>
     /// Traffic is expected soon (this node just sent a packet): poll fast again now instead of
@@ -113,7 +112,7 @@ public sealed partial class IngressPump : IDisposable
                 TimeSpan wait = Pace(outcome, _heartbeat.Next(outcome), _lastListDuration, _time.GetElapsedTime(_lastWork));
                 if (!wasIdle && _heartbeat.Interval >= _options.PollMax)
                 {
-                    WentIdle?.Invoke();
+                    _wentIdle?.Invoke();
                 }
                 _metrics.HeartbeatInterval = _heartbeat.Interval;
                 await WaitAsync(wait, stoppingToken);

@@ -14,12 +14,9 @@ namespace Hoshino.Node;
 /// <param name="Pid">Process id on that boot.</param>
 public sealed record LeaseHolder(string Instance, string Host, string BootId, int Pid)
 {
-    /// <summary>This process.</summary>
-    public static LeaseHolder Current() => new(
-        Guid.NewGuid().ToString("n"),
-        Environment.MachineName,
-        File.Exists("/proc/sys/kernel/random/boot_id") ? File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim() : "unknown",
-        Environment.ProcessId);
+    /// <summary>This process on <paramref name="machine"/>, with a fresh instance id.</summary>
+    public static LeaseHolder Of(IHostMachine machine) =>
+        new(Guid.NewGuid().ToString("n"), machine.HostName, machine.BootId, machine.ProcessId);
 }
 
 /// <summary>
@@ -46,14 +43,14 @@ public sealed partial class AddressLease
     private readonly LogLimiter _conflictLog;
 
     public AddressLease(IPacketStore store, Address16 self, LeaseHolder me, TimeProvider time, ILogger<AddressLease> logger,
-        Func<int, bool>? processAlive = null)
+        Func<int, bool> processAlive)
     {
         _store = store;
         _self = self;
         _me = me;
         _time = time;
         _logger = logger;
-        _processAlive = processAlive ?? (pid => Directory.Exists($"/proc/{pid}"));
+        _processAlive = processAlive;
         _conflictLog = new LogLimiter(time, TimeSpan.FromMinutes(1));
     }
 
@@ -65,7 +62,7 @@ public sealed partial class AddressLease
     /// <summary>True while another live node claims this address (set by renewals); a metric.</summary>
     public bool Conflict { get; private set; }
 
-    /// <summary>Takes the lease, or throws <see cref="FatalException"/> naming the other holder and the fix.</summary>
+    /// <summary>Takes the lease, or throws <see cref="AddressConflictException"/> naming the other holder and the fix.</summary>
     public async Task AcquireAsync(CancellationToken cancellationToken)
     {
         for (int attempt = 0; attempt < 5; attempt++)
@@ -91,9 +88,9 @@ public sealed partial class AddressLease
                 await _store.DeleteAsync([Key], cancellationToken);
                 continue;
             }
-            throw new FatalException(Describe(existing.Value.Holder, existing.Value.Renewed), ExitCodes.Config);
+            throw new AddressConflictException(Describe(existing.Value.Holder, existing.Value.Renewed));
         }
-        throw new FatalException($"taking the lease on {_self}: it kept changing hands; is another node starting with this address?", ExitCodes.Config);
+        throw new AddressConflictException($"taking the lease on {_self}: it kept changing hands; is another node starting with this address?");
     }
 
     /// <summary>How often <see cref="RenewedAgainAsync"/> looks at the lease while it waits.</summary>

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -22,8 +21,8 @@ public sealed record LinkState(int Index, string Name, int Mtu, bool IsUp);
 /// idempotent; calls are serialised, so one instance may be shared.
 /// </summary>
 /// <remarks>
-/// Failures throw <see cref="FatalException"/> whose message names the operation and, for missing
-/// privileges (EPERM/EACCES, exit code <see cref="ExitCodes.NoPermission"/>), the fix.
+/// Failures throw <see cref="TunnelException"/> whose message names the operation and, for missing
+/// privileges (EPERM/EACCES, <see cref="TunnelProblem.NoPermission"/>), the fix.
 /// </remarks>
 public sealed class LinkConfigurator : IDisposable
 {
@@ -36,14 +35,14 @@ public sealed class LinkConfigurator : IDisposable
     /// Applies <paramref name="config"/>: MTU, no link-local address generation, the address with
     /// its prefix length (IFA_F_NODAD: usable at once), link up, and the prefix route via the link.
     /// </summary>
-    /// <exception cref="FatalException">The link is missing, the config is invalid, or the kernel refused.</exception>
+    /// <exception cref="TunnelException">The link is missing, the config is invalid, or the kernel refused.</exception>
     public void Apply(LinkConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
         Validate(config);
         string name = config.Name;
         LinkState link = GetLink(name)
-            ?? throw new FatalException($"looking up interface {name}: {Errno.Describe(Errno.ENODEV)}", ExitCodes.Config);
+            ?? throw new TunnelException(TunnelProblem.InvalidConfig, $"looking up interface {name}: {Errno.Describe(Errno.ENODEV)}");
 
         SetMtu(link, config.Mtu);
         DisableLinkLocal(link);
@@ -191,7 +190,7 @@ public sealed class LinkConfigurator : IDisposable
         bool permission = Errno.IsPermission(errno);
         if (permission)
             message.Append(PermissionHint);
-        throw new FatalException(message.ToString(), permission ? ExitCodes.NoPermission : ExitCodes.Failure,
+        throw new TunnelException(permission ? TunnelProblem.NoPermission : TunnelProblem.KernelRefused, message.ToString(),
             new NativeCallException($"rtnetlink: {operation}", errno));
     }
 
@@ -213,14 +212,5 @@ public sealed class LinkConfigurator : IDisposable
 
     private static byte[] AddressBytes(IPAddress address) => address.GetAddressBytes();   // network order
 
-    private static void Validate(LinkConfig config)
-    {
-        LinuxTunDevice.CheckName(config.Name, "configuring interface");
-        string what = $"configuring {config.Name}";
-        if (config.Address.AddressFamily != AddressFamily.InterNetworkV6)
-            throw new FatalException($"{what}: {config.Address} is not an IPv6 address", ExitCodes.Config);
-        if (config.PrefixLength is < 1 or > 128)
-            throw new FatalException($"{what}: prefix length {config.PrefixLength} is outside 1..128", ExitCodes.Config);
-        LinuxTunDevice.CheckMtu(config.Mtu, what);
-    }
+    private static void Validate(LinkConfig config) => config.Validate();
 }

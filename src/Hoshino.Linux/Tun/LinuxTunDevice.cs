@@ -19,7 +19,6 @@ public sealed class LinuxTunDevice : ITunDevice
     private const string DevicePath = "/dev/net/tun";
     private const nuint TUNSETIFF = 0x400454CA;               // _IOW('T', 202, int)
     private const short IFF_TUN = 0x0001, IFF_NO_PI = 0x1000;
-    private const int MaxNameBytes = IfName.Size - 1;
 
     /// <summary>IPv6 needs 1280 (RFC 8200 §5); the TUN driver caps the MTU at 65535.</summary>
     internal const int MinMtu = 1280, MaxMtu = 65535;
@@ -43,7 +42,7 @@ public sealed class LinuxTunDevice : ITunDevice
     /// <paramref name="mtu"/> is what <see cref="Mtu"/> reports; the link MTU itself is set by
     /// <see cref="Netlink.LinkConfigurator.Apply"/>.
     /// </summary>
-    /// <exception cref="FatalException">The operator has to fix something: the message says what.</exception>
+    /// <exception cref="TunnelException">The operator has to fix something: the message says what.</exception>
     public static LinuxTunDevice Open(string name, int mtu)
     {
         ArgumentNullException.ThrowIfNull(name);
@@ -210,51 +209,43 @@ public sealed class LinuxTunDevice : ITunDevice
 
     internal static void CheckName(string name, string operation)
     {
-        int bytes = Encoding.UTF8.GetByteCount(name);
-        if (bytes is 0 or > MaxNameBytes)
-            throw new FatalException(
-                $"{operation} '{name}': an interface name must be 1 to {MaxNameBytes} bytes, this one is {bytes} (choose a shorter --interface)",
-                ExitCodes.Config);
+        if (LinkConfig.ProblemWithName(name) is { } problem)
+            throw new TunnelException(TunnelProblem.InvalidConfig, $"{operation} '{name}': {problem} (choose another --interface)");
     }
 
     internal static void CheckMtu(int mtu, string operation)
     {
-        if (mtu is < MinMtu or > MaxMtu)
-            throw new FatalException(
-                $"{operation}: MTU {mtu} is outside {MinMtu}..{MaxMtu} (IPv6 needs at least {MinMtu}; choose another --mtu)",
-                ExitCodes.Config);
+        if (LinkConfig.ProblemWithMtu(mtu) is { } problem)
+            throw new TunnelException(TunnelProblem.InvalidConfig, $"{operation}: {problem} (choose another --mtu)");
     }
 
-    private static FatalException OpenFailure(int errno)
+    private static TunnelException OpenFailure(int errno)
     {
         string message = $"opening {DevicePath}: {Errno.Describe(errno)}";
         var inner = new NativeCallException($"open({DevicePath})", errno);
         return errno switch
         {
-            Errno.ENOENT or Errno.ENODEV or Errno.ENXIO => new FatalException(
-                $"{message} (load the tun module: modprobe tun; in a container pass --device /dev/net/tun)",
-                ExitCodes.Config, inner),
-            _ when Errno.IsPermission(errno) => new FatalException(
-                $"{message} (run as root or grant CAP_NET_ADMIN)", ExitCodes.NoPermission, inner),
-            _ => new FatalException(message, ExitCodes.Failure, inner),
+            Errno.ENOENT or Errno.ENODEV or Errno.ENXIO => new TunnelException(TunnelProblem.NoDevice,
+                $"{message} (load the tun module: modprobe tun; in a container pass --device /dev/net/tun)", inner),
+            _ when Errno.IsPermission(errno) => new TunnelException(TunnelProblem.NoPermission,
+                $"{message} (run as root or grant CAP_NET_ADMIN)", inner),
+            _ => new TunnelException(TunnelProblem.KernelRefused, message, inner),
         };
     }
 
-    private static FatalException SetIffFailure(string name, int errno)
+    private static TunnelException SetIffFailure(string name, int errno)
     {
         string message = $"creating TUN interface {name}: {Errno.Describe(errno)}";
         var inner = new NativeCallException($"ioctl(TUNSETIFF, {name})", errno);
         return errno switch
         {
-            _ when Errno.IsPermission(errno) => new FatalException(
-                $"{message} (run as root or grant CAP_NET_ADMIN)", ExitCodes.NoPermission, inner),
-            Errno.EBUSY => new FatalException(
-                $"{message} (another process has the interface open; stop it or choose another --interface)",
-                ExitCodes.Config, inner),
-            Errno.EINVAL => new FatalException(
-                $"{message} (an interface of another type has that name, or the name is not valid; choose another --interface)",
-                ExitCodes.Config, inner),
-            _ => new FatalException(message, ExitCodes.Failure, inner),
+            _ when Errno.IsPermission(errno) => new TunnelException(TunnelProblem.NoPermission,
+                $"{message} (run as root or grant CAP_NET_ADMIN)", inner),
+            Errno.EBUSY => new TunnelException(TunnelProblem.NameTaken,
+                $"{message} (another process has the interface open; stop it or choose another --interface)", inner),
+            Errno.EINVAL => new TunnelException(TunnelProblem.NameTaken,
+                $"{message} (an interface of another type has that name, or the name is not valid; choose another --interface)", inner),
+            _ => new TunnelException(TunnelProblem.KernelRefused, message, inner),
         };
     }
 }

@@ -6,7 +6,9 @@ using Hoshino.Addressing;
 using Hoshino.Cli.Hosting;
 using Hoshino.Egress;
 using Hoshino.Ingress;
+using Hoshino.Node;
 using Hoshino.Packets;
+using Hoshino.Tunnel;
 using Microsoft.Extensions.Logging;
 
 namespace Hoshino.Cli.Commands;
@@ -65,11 +67,11 @@ internal static class UpCommand
             : NodeAddress.FromMachineIdFile(network, parse.GetValue(NodeOptions.MachineIdFile)!);
 
         string name = parse.GetValue(Interface)!;
-        if (name.Length is 0 or > 15 || name.Any(c => c is '/' or ':' || char.IsWhiteSpace(c)) || name is "." or "..")
+        if (LinkConfig.ProblemWithName(name) is { } badName)
         {
-            throw new FatalException($"bad interface name '{name}': 1 to 15 characters, no '/', ':' or spaces", ExitCodes.Usage);
+            throw new FatalException($"bad interface name '{name}' (--interface): {badName}", ExitCodes.Usage);
         }
-        int mtu = ParseInt(parse.GetValue(Mtu)!, "--mtu", 1280, 65535);
+        int mtu = ParseInt(parse.GetValue(Mtu)!, "--mtu", LinkConfig.MinMtu, LinkConfig.MaxMtu);
 
         // Loaded now, so a loose or malformed key file stops the node before anything starts.
         NetworkKey? key = NetworkKeySource.Load(parse.GetValue(NetworkKeyFile));
@@ -82,13 +84,19 @@ internal static class UpCommand
             MaxPacketAge = Durations.Parse(parse.GetValue(MaxPacketAge)!, "--max-packet-age"),
             AllowEncapsulated = parse.GetValue(AllowEncapsulated),
         };
-        if (ingress.PollMax < ingress.PollMin)
+        var egress = new EgressOptions { Key = key, AllowEncapsulated = ingress.AllowEncapsulated };
+        if (NodeConfigProblems.Of(ingress, egress) is [ConfigProblem first, ..])
         {
-            throw new FatalException($"--poll-max ({Durations.Format(ingress.PollMax)}) must not be shorter than --poll-min ({Durations.Format(ingress.PollMin)})", ExitCodes.Usage);
+            throw new FatalException($"bad {FlagOf(first.Setting)} ({Durations.Format(ValueOf(first.Setting, ingress, egress))}): "
+                + FlagsIn(first.Problem), ExitCodes.Usage);
         }
 
         var store = StoreUri.Parse(parse.GetValue(Store));
         string? storeNetns = parse.GetValue(StoreNetns) is { Length: > 0 } netns ? netns : null;
+        if (storeNetns is not null && !File.Exists(storeNetns))
+        {
+            throw new FatalException($"bad --store-netns '{storeNetns}': no such file (give /var/run/netns/NAME or /proc/PID/ns/net)", ExitCodes.Usage);
+        }
         if (storeNetns is not null && !store.IsS3)
         {
             throw new FatalException("--store-netns applies to s3:// stores (a dir: store is reached through the filesystem)", ExitCodes.Usage);
@@ -113,10 +121,34 @@ internal static class UpCommand
             },
             MetricsListen = ParseListen(parse.GetValue(MetricsListen), address),
             Ingress = ingress,
-            Egress = new EgressOptions { Key = key, AllowEncapsulated = ingress.AllowEncapsulated },
+            Egress = egress,
             LogLevel = ParseLogLevel(parse.GetValue(LogLevelOption)!),
         };
     }
+
+    /// <summary>The flag that sets each option <see cref="NodeConfigProblems"/> checks; options with no flag keep their setting's name.</summary>
+    private static readonly Dictionary<string, string> Flags = new(StringComparer.Ordinal)
+    {
+        ["Ingress.PollMin"] = "--poll-min",
+        ["Ingress.PollMax"] = "--poll-max",
+        ["Ingress.ListMax"] = "--list-max",
+        ["Ingress.MaxPacketAge"] = "--max-packet-age",
+    };
+
+    private static string FlagOf(string setting) => Flags.GetValueOrDefault(setting, setting);
+
+    private static string FlagsIn(string problem) =>
+        Flags.Aggregate(problem, (text, flag) => text.Replace("{" + flag.Key + "}", flag.Value, StringComparison.Ordinal));
+
+    private static TimeSpan ValueOf(string setting, IngressOptions ingress, EgressOptions egress) => setting switch
+    {
+        "Ingress.PollMin" => ingress.PollMin,
+        "Ingress.PollMax" => ingress.PollMax,
+        "Ingress.ListMax" => ingress.ListMax,
+        "Ingress.MaxPacketAge" => ingress.MaxPacketAge,
+        "Egress.RingAfter" => egress.RingAfter,
+        _ => TimeSpan.Zero,
+    };
 
     internal static IReadOnlyList<IPEndPoint> ParseListen(string? text, IPAddress self)
     {

@@ -1,14 +1,9 @@
 using System.Net;
 using System.Reflection;
-using System.Runtime.InteropServices;
 using Hoshino.Diagnostics;
-using Hoshino.Egress;
-using Hoshino.Ingress;
-using Hoshino.Linux.Netlink;
-using Hoshino.Linux.Tun;
+using Hoshino.Linux.Node;
 using Hoshino.Node;
 using Hoshino.Store;
-using Hoshino.Tunnel;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -42,91 +37,81 @@ internal static partial class NodeHost
             }
         });
 
-        TimeProvider time = TimeProvider.System;
-        using var metrics = new HoshinoMetrics(time, Version);
-        var store = new InstrumentedPacketStore(
-            StoreFactory.Create(settings.Store, settings.S3Endpoint, settings.S3Region, settings.StoreNetns), metrics);
-        var self = settings.Address;
-        string inbox = ObjectKey.InboxOf(Packets.Address16.From(self));
+        // The parts, each built once; the container disposes the store and the key holder with the host.
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(sp => new HoshinoMetrics(sp.GetRequiredService<TimeProvider>(), Version));
+        builder.Services.AddSingleton(sp => new OwnedStore(
+            StoreFactory.Create(settings.Store, settings.S3Endpoint, settings.S3Region, settings.StoreNetns)));
+        builder.Services.AddSingleton<IPacketStore>(sp =>
+            new InstrumentedPacketStore(sp.GetRequiredService<OwnedStore>().Store, sp.GetRequiredService<HoshinoMetrics>()));
+        builder.Services.AddSingleton(new OwnedKey(settings.Ingress.Key));
+        builder.Services.AddSingleton<IHostMachine, LinuxHostMachine>();
+        builder.Services.AddSingleton(sp => new HoshinoNode(new NodeConfig(settings.Address, settings.Network, settings.Ingress, settings.Egress),
+            sp.GetRequiredService<IPacketStore>(), sp.GetRequiredService<IHostMachine>(), sp.GetRequiredService<HoshinoMetrics>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddSingleton<TunnelService>();
 
-        using var leaseLogs = LoggerFactory.Create(l => ConfigureLogging(l, settings.LogLevel));
-        var lease = new AddressLease(store, Packets.Address16.From(self), LeaseHolder.Current(), time, leaseLogs.CreateLogger<AddressLease>());
-        metrics.ObserveAddressConflict(() => lease.Conflict);
+        // Hosted services start in registration order (each waits for the one before) and stop in reverse:
+        // the store answers, the address is ours, the tunnel is up, then the loops run.
+        builder.Services.AddHostedService<StoreProbeService>();
+        builder.Services.AddHostedService<AddressClaimService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<TunnelService>());
+        builder.Services.AddHostedService<NodeService>();
 
-        // Until the host runs, SIGTERM/SIGINT end the start-up wait (the host handles them afterwards).
-        using (var startup = new CancellationTokenSource())
-        using (PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; startup.Cancel(); }))
-        using (PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; startup.Cancel(); }))
+        await using WebApplication app = builder.Build();
+        HoshinoMetrics metrics = app.Services.GetRequiredService<HoshinoMetrics>();
+        IPacketStore store = app.Services.GetRequiredService<IPacketStore>();
+        app.Run(context => ServeAsync(context, metrics, settings.Address));
+        ILogger logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Hoshino.Node");
+        IHostApplicationLifetime lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+        lifetime.ApplicationStarted.Register(() =>
         {
-            try
-            {
-                await StoreFactory.ProbeAsync(store, inbox, settings.StoreWait, message =>
-                {
-                    Console.Error.WriteLine($"hoshino: {message}");
-                    SystemdNotify.Send($"STATUS=waiting for the store: {message}");
-                }, time, startup.Token);
-            }
-            catch (OperationCanceledException) when (startup.IsCancellationRequested)
-            {
-                Console.Error.WriteLine("hoshino: stopped while waiting for the store");
-                return ExitCodes.Success;
-            }
-            // One node per address: refuse to start beside a live clone, before touching the network.
-            await lease.AcquireAsync(startup.Token);
-        }
-
-        using LinuxTunDevice tun = LinuxTunDevice.Open(settings.Interface, settings.Mtu);
-        using var link = new LinkConfigurator();
-        try
-        {
-            link.Apply(new LinkConfig(settings.Interface, self, settings.Network.PrefixLength, settings.Mtu));
-
-            builder.Services.AddSingleton(time);
-            builder.Services.AddSingleton(metrics);
-            builder.Services.AddSingleton(lease);
-            builder.Services.AddSingleton<ITunDevice>(tun);
-            builder.Services.AddSingleton(sp => new EgressPump(tun, store, self, settings.Network, metrics, new MonotonicUlid(time), time,
-                sp.GetRequiredService<ILogger<EgressPump>>(), settings.Egress));
-            builder.Services.AddSingleton(sp => new IngressPump(tun, store, self, metrics, time,
-                sp.GetRequiredService<ILogger<IngressPump>>(), settings.Ingress));
-            builder.Services.AddHostedService<NodeService>();
-
-            await using WebApplication app = builder.Build();
-            app.Run(context => ServeAsync(context, metrics, self));
-
-            ILogger logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Hoshino.Node");
-            try
-            {
-                await app.StartAsync();
-            }
-            catch (IOException ex)
-            {
-                throw new FatalException(
-                    $"listening for metrics on {string.Join(", ", settings.MetricsListen)}: {ex.Message} (pass --metrics-listen with a free port, or none)",
-                    ExitCodes.Unavailable, ex);
-            }
-            Log.Ready(logger, settings.Interface, self.ToString(), settings.Mtu, store.Description,
+            Log.Ready(logger, settings.Interface, settings.Address.ToString(), settings.Mtu, store.Description,
                 settings.MetricsListen.Count == 0 ? "off" : string.Join(", ", settings.MetricsListen.Select(e => $"http://{e}/metrics")),
                 settings.Egress.Key is { } key ? $"sealed (key {key.Fingerprint})" : "not sealed");
-            SystemdNotify.Send($"READY=1\nSTATUS=node {self} up on {settings.Interface}\nMAINPID={Environment.ProcessId}");
-            await app.WaitForShutdownAsync();
+            SystemdNotify.Send($"READY=1\nSTATUS=node {settings.Address} up on {settings.Interface}\nMAINPID={Environment.ProcessId}");
+        });
+        lifetime.ApplicationStopping.Register(() =>
+        {
             SystemdNotify.Send("STOPPING=1\nSTATUS=flushing queued packets and removing the interface");
             Log.Stopping(logger, settings.Interface);
-            await app.StopAsync();
-            return Environment.ExitCode;
-        }
-        finally
+        });
+
+        try
         {
-            tun.Dispose(); // a non-persistent TUN interface goes with its last fd
-            try
-            {
-                link.DeleteLink(settings.Interface); // normally gone already; this makes sure
-            }
-            catch (FatalException)
-            {
-                // Never hide the failure that brought us here behind a clean-up error.
-            }
+            await app.StartAsync();
         }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            // SIGTERM/SIGINT during start-up, e.g. while waiting for the store: a clean stop.
+            Log.StoppedDuringStart(logger);
+            return ExitCodes.Success;
+        }
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException)
+        {
+            // Kestrel, the last to start: the hosted services before it fail with their own types.
+            throw new FatalException(
+                $"listening for metrics on {string.Join(", ", settings.MetricsListen)}: {ex.Message} (pass --metrics-listen with a free port, or none)",
+                ExitCodes.Unavailable, ex);
+        }
+        await app.WaitForShutdownAsync();
+        await app.StopAsync();
+        return Environment.ExitCode;
+    }
+
+    /// <summary>Disposes the store with the host (the instrumented wrapper does not own it).</summary>
+    private sealed class OwnedStore(IPacketStore store) : IDisposable
+    {
+        public IPacketStore Store { get; } = store;
+
+        public void Dispose() => (Store as IDisposable)?.Dispose();
+    }
+
+    /// <summary>Disposes the network key (zeroes it) with the host, after the loops that use it stopped.</summary>
+    private sealed class OwnedKey(Packets.NetworkKey? key) : IDisposable
+    {
+        public void Dispose() => key?.Dispose();
     }
 
     /// <summary>The whole HTTP surface: GET /metrics, and a one-line index at /.</summary>
@@ -165,6 +150,9 @@ internal static partial class NodeHost
         logging.SetMinimumLevel(level);
         logging.AddFilter("Microsoft", LogLevel.Warning);
         logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        // A hosted service that fails to start is reported once, as one line, by Program (OperatorErrors);
+        // the host's own "Hosting failed to start" entry would repeat it with a stack trace.
+        logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
     }
 
     private static partial class Log
@@ -174,5 +162,8 @@ internal static partial class NodeHost
 
         [LoggerMessage(EventIds.NodeStopping, LogLevel.Information, "Stopping: flushing queued packets and removing {Interface}")]
         public static partial void Stopping(ILogger logger, string @interface);
+
+        [LoggerMessage(EventIds.NodeStopped, LogLevel.Information, "Start-up stopped while waiting for the store or the address lease")]
+        public static partial void StoppedDuringStart(ILogger logger);
     }
 }

@@ -1,43 +1,32 @@
-using Hoshino.Egress;
-using Hoshino.Ingress;
+using Hoshino.Node;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Hoshino.Cli.Hosting;
 
 /// <summary>
-/// Runs the two loops for the lifetime of the host. If either fails, the host stops and the process
-/// exits non-zero, so systemd's Restart=on-failure sees it (a dead loop must never look healthy).
+/// Fourth: runs the node's loops over the tunnel for the lifetime of the host. If a loop fails, the
+/// host stops and the process exits non-zero, so systemd's Restart=on-failure sees it (a dead loop
+/// must never look healthy).
 /// </summary>
-internal sealed partial class NodeService(EgressPump egress, IngressPump ingress, Node.AddressLease lease, IHostApplicationLifetime lifetime,
-    ILogger<NodeService> logger)
+internal sealed partial class NodeService(HoshinoNode node, TunnelService tunnel, IHostApplicationLifetime lifetime, ILogger<NodeService> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        egress.PacketQueued = ingress.Poke;
-        ingress.WentIdle = IdleMemory.Trim;
-        Task egressRun = Guard("egress", egress.RunAsync(stoppingToken), stoppingToken);
-        Task ingressRun = Guard("ingress", ingress.RunAsync(stoppingToken), stoppingToken);
-        Task leaseRun = Guard("lease", lease.RunAsync(stoppingToken), stoppingToken);
-        await Task.WhenAll(egressRun, ingressRun, leaseRun);
-    }
-
-    private async Task Guard(string name, Task loop, CancellationToken stoppingToken)
-    {
         try
         {
-            await loop;
+            await node.RunAsync(tunnel.Device, stoppingToken, IdleMemory.Trim);
         }
-        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        catch (NodeLoopException ex) when (!stoppingToken.IsCancellationRequested)
         {
             // StopApplication alone leaves exit code 0 (dotnet/runtime#67146).
             Environment.ExitCode = ExitCodes.Failure;
-            LoopFailed(logger, name, ex);
+            LoopFailed(logger, ex.Loop, ex.InnerException!);
             lifetime.StopApplication();
         }
     }
 
-    [LoggerMessage(Diagnostics.EventIds.NodeStopping, LogLevel.Critical, "The {Loop} loop failed; stopping the node")]
+    [LoggerMessage(Diagnostics.EventIds.NodeLoopFailed, LogLevel.Critical, "The {Loop} loop failed; stopping the node")]
     private static partial void LoopFailed(ILogger logger, string loop, Exception exception);
 }

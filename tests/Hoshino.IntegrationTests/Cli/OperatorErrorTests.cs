@@ -65,6 +65,7 @@ public sealed class OperatorErrorTests : IDisposable
     [InlineData(new[] { "up" }, "no store given")]
     [InlineData(new[] { "up", "--store", "dir:/tmp", "--metrics-listen", "8081" }, "bad --metrics-listen")]
     [InlineData(new[] { "up", "--store", "dir:/tmp", "--interface", "much-too-long-interface-name" }, "bad interface name")]
+    [InlineData(new[] { "up", "--store", "dir:/tmp", "--interface", "hoshino-\u00e9\u00e9\u00e9\u00e9\u00e9" }, "bad interface name")] // 13 characters, 18 bytes
     public async Task Command_BadValue_OneLineUsageError(string[] args, string expected)
     {
         (int code, string output) = await HoshinoProcess.RunAsync([.. args, "--machine-id-file", MachineIdFile()]);

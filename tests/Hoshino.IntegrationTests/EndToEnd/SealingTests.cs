@@ -49,7 +49,9 @@ public sealed class SealingTests(StoreNetwork network) : IAsyncDisposable
         Assert.Equal(100, Netns.PingLoss(ping.StandardOutput));
         string b = await _pair.B.LocalMetricsAsync();
         Assert.Equal(0, Netns.Metric(b, "hoshino_packets_total{direction=\"ingress\"}"));
-        Assert.True(Netns.Metric(b, "hoshino_rejected_objects_total{reason=\"auth_failed\"}") >= 3, b);
+        // At least the first: objects that do not open are not work, so B does not poll fast for
+        // the rest (docs/security.md); they wait for its next LIST, up to --list-max later.
+        Assert.True(Netns.Metric(b, "hoshino_rejected_objects_total{reason=\"auth_failed\"}") >= 1, b);
         await _pair.B.Process.WaitForLineAsync("different network key", TimeSpan.FromSeconds(10));
         Assert.DoesNotContain(File.ReadAllText(keyA).Trim(), _pair.B.Process.Output + _pair.A.Process.Output, StringComparison.Ordinal);
         Assert.DoesNotContain(File.ReadAllText(keyB).Trim(), _pair.B.Process.Output + _pair.A.Process.Output, StringComparison.Ordinal);

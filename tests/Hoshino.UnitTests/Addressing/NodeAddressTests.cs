@@ -49,9 +49,9 @@ public sealed class NodeAddressTests
     [InlineData("c05f7f48 de53428f9d1c3f0e2a6b7c81")]
     public void FromMachineId_NotHex_ThrowsFatalWithHint(string text)
     {
-        FatalException ex = Assert.Throws<FatalException>(() => NodeAddress.FromMachineId(DefaultNetwork, text, "/etc/machine-id"));
+        AddressException ex = Assert.Throws<AddressException>(() => NodeAddress.FromMachineId(DefaultNetwork, text, "/etc/machine-id"));
 
-        Assert.Equal(ExitCodes.Config, ex.ExitCode);
+        Assert.Equal(AddressProblem.BadMachineId, ex.Problem);
         Assert.Contains("/etc/machine-id", ex.Message, StringComparison.Ordinal);
         Assert.Contains("32 hex digits", ex.Message, StringComparison.Ordinal);
         Assert.Contains("--address", ex.Message, StringComparison.Ordinal);
@@ -63,9 +63,9 @@ public sealed class NodeAddressTests
     [InlineData("0000000000000000c05f7f48de53428f")]
     public void FromMachineId_ZeroInterfaceId_ThrowsFatalWithHint(string text)
     {
-        FatalException ex = Assert.Throws<FatalException>(() => NodeAddress.FromMachineId(DefaultNetwork, text));
+        AddressException ex = Assert.Throws<AddressException>(() => NodeAddress.FromMachineId(DefaultNetwork, text));
 
-        Assert.Equal(ExitCodes.Config, ex.ExitCode);
+        Assert.Equal(AddressProblem.BadMachineId, ex.Problem);
         Assert.Contains("zeros", ex.Message, StringComparison.Ordinal);
         Assert.Contains("systemd-machine-id-setup", ex.Message, StringComparison.Ordinal);
     }
@@ -75,7 +75,7 @@ public sealed class NodeAddressTests
     {
         string garbage = new('x', 5000);
 
-        FatalException ex = Assert.Throws<FatalException>(() => NodeAddress.FromMachineId(DefaultNetwork, garbage));
+        AddressException ex = Assert.Throws<AddressException>(() => NodeAddress.FromMachineId(DefaultNetwork, garbage));
 
         Assert.True(ex.Message.Length < 300, ex.Message);
     }
@@ -95,9 +95,9 @@ public sealed class NodeAddressTests
     [InlineData("fd5e:59b8:f71d:9a3e::/128")]
     public void ParsePrefix_NotSlash64_ThrowsUsageSayingSlash64(string text)
     {
-        FatalException ex = Assert.Throws<FatalException>(() => NodeAddress.ParsePrefix(text));
+        AddressException ex = Assert.Throws<AddressException>(() => NodeAddress.ParsePrefix(text));
 
-        Assert.Equal(ExitCodes.Usage, ex.ExitCode);
+        Assert.Equal(AddressProblem.BadPrefix, ex.Problem);
         Assert.Contains(text, ex.Message, StringComparison.Ordinal);
         Assert.Contains("/64", ex.Message, StringComparison.Ordinal);
     }
@@ -112,9 +112,9 @@ public sealed class NodeAddressTests
     [InlineData("")]
     public void ParsePrefix_Invalid_ThrowsUsage(string text)
     {
-        FatalException ex = Assert.Throws<FatalException>(() => NodeAddress.ParsePrefix(text));
+        AddressException ex = Assert.Throws<AddressException>(() => NodeAddress.ParsePrefix(text));
 
-        Assert.Equal(ExitCodes.Usage, ex.ExitCode);
+        Assert.Equal(AddressProblem.BadPrefix, ex.Problem);
         Assert.Contains($"'{text}'", ex.Message, StringComparison.Ordinal);
     }
 
@@ -127,9 +127,9 @@ public sealed class NodeAddressTests
     [InlineData("::ffff:10.0.0.0/64")]
     public void ParsePrefix_HostBitsSet_ThrowsUsage(string text)
     {
-        FatalException ex = Assert.Throws<FatalException>(() => NodeAddress.ParsePrefix(text));
+        AddressException ex = Assert.Throws<AddressException>(() => NodeAddress.ParsePrefix(text));
 
-        Assert.Equal(ExitCodes.Usage, ex.ExitCode);
+        Assert.Equal(AddressProblem.BadPrefix, ex.Problem);
         Assert.Contains($"'{text}'", ex.Message, StringComparison.Ordinal);
     }
 
@@ -148,9 +148,9 @@ public sealed class NodeAddressTests
     [InlineData("::1")]
     public void ParseAddress_OutsidePrefix_ThrowsUsageNamingPrefix(string text)
     {
-        FatalException ex = Assert.Throws<FatalException>(() => NodeAddress.ParseAddress(text, DefaultNetwork));
+        AddressException ex = Assert.Throws<AddressException>(() => NodeAddress.ParseAddress(text, DefaultNetwork));
 
-        Assert.Equal(ExitCodes.Usage, ex.ExitCode);
+        Assert.Equal(AddressProblem.BadAddress, ex.Problem);
         Assert.Contains(text, ex.Message, StringComparison.Ordinal);
         Assert.Contains("fd5e:59b8:f71d:9a3e::/64", ex.Message, StringComparison.Ordinal);
     }
@@ -163,17 +163,17 @@ public sealed class NodeAddressTests
     [InlineData("")]
     public void ParseAddress_NotAnIpv6Address_ThrowsUsage(string text)
     {
-        FatalException ex = Assert.Throws<FatalException>(() => NodeAddress.ParseAddress(text, DefaultNetwork));
+        AddressException ex = Assert.Throws<AddressException>(() => NodeAddress.ParseAddress(text, DefaultNetwork));
 
-        Assert.Equal(ExitCodes.Usage, ex.ExitCode);
+        Assert.Equal(AddressProblem.BadAddress, ex.Problem);
     }
 
     [Fact]
     public void ParseAddress_SubnetRouterAnycast_ThrowsUsage()
     {
-        FatalException ex = Assert.Throws<FatalException>(() => NodeAddress.ParseAddress("fd5e:59b8:f71d:9a3e::", DefaultNetwork));
+        AddressException ex = Assert.Throws<AddressException>(() => NodeAddress.ParseAddress("fd5e:59b8:f71d:9a3e::", DefaultNetwork));
 
-        Assert.Equal(ExitCodes.Usage, ex.ExitCode);
+        Assert.Equal(AddressProblem.BadAddress, ex.Problem);
         Assert.Contains("anycast", ex.Message, StringComparison.Ordinal);
     }
 
@@ -195,9 +195,9 @@ public sealed class NodeAddressTests
         string file = Path.Combine(dir.Path, "machine-id");
         File.WriteAllText(file, DesignMachineId + "\n");
 
-        FatalException ex = Assert.Throws<FatalException>(() => NodeAddress.Resolve(NodeAddress.DefaultPrefix, "fd00::7", file));
+        AddressException ex = Assert.Throws<AddressException>(() => NodeAddress.Resolve(NodeAddress.DefaultPrefix, "fd00::7", file));
 
-        Assert.Equal(ExitCodes.Usage, ex.ExitCode);
+        Assert.Equal(AddressProblem.BadAddress, ex.Problem);
     }
 
     [Theory]
@@ -218,9 +218,9 @@ public sealed class NodeAddressTests
         using var dir = new TempDirectory();
         string missing = Path.Combine(dir.Path, "no-such-machine-id");
 
-        FatalException ex = Assert.Throws<FatalException>(() => NodeAddress.Resolve(NodeAddress.DefaultPrefix, null, missing));
+        AddressException ex = Assert.Throws<AddressException>(() => NodeAddress.Resolve(NodeAddress.DefaultPrefix, null, missing));
 
-        Assert.Equal(ExitCodes.Config, ex.ExitCode);
+        Assert.Equal(AddressProblem.BadMachineId, ex.Problem);
         Assert.Contains(missing, ex.Message, StringComparison.Ordinal);
         Assert.Contains("--address", ex.Message, StringComparison.Ordinal);
     }
@@ -232,9 +232,9 @@ public sealed class NodeAddressTests
         string file = Path.Combine(dir.Path, "machine-id");
         File.WriteAllText(file, "uninitialized\n");
 
-        FatalException ex = Assert.Throws<FatalException>(() => NodeAddress.Resolve(NodeAddress.DefaultPrefix, null, file));
+        AddressException ex = Assert.Throws<AddressException>(() => NodeAddress.Resolve(NodeAddress.DefaultPrefix, null, file));
 
-        Assert.Equal(ExitCodes.Config, ex.ExitCode);
+        Assert.Equal(AddressProblem.BadMachineId, ex.Problem);
         Assert.Contains(file, ex.Message, StringComparison.Ordinal);
     }
 
@@ -244,8 +244,8 @@ public sealed class NodeAddressTests
         using var dir = new TempDirectory();
         string missing = Path.Combine(dir.Path, "no-such-machine-id");
 
-        FatalException ex = Assert.Throws<FatalException>(() => NodeAddress.Resolve("fd00::/48", null, missing));
+        AddressException ex = Assert.Throws<AddressException>(() => NodeAddress.Resolve("fd00::/48", null, missing));
 
-        Assert.Equal(ExitCodes.Usage, ex.ExitCode);
+        Assert.Equal(AddressProblem.BadPrefix, ex.Problem);
     }
 }

@@ -30,11 +30,11 @@ public sealed class EgressPumpTests : IDisposable
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private EgressPump CreatePump(TimeProvider? time = null, IPacketStore? store = null)
+    private EgressPump CreatePump(TimeProvider? time = null, IPacketStore? store = null, Action? packetQueued = null)
     {
         time ??= TimeProvider.System;
         return new EgressPump(_tun, store ?? _store, Self, Network, _metrics, new MonotonicUlid(time), time,
-            NullLogger<EgressPump>.Instance, _options);
+            NullLogger<EgressPump>.Instance, _options, packetQueued);
     }
 
     /// <summary>PUTs to <paramref name="destination"/> (or all) wait until <see cref="_release"/> completes.</summary>
@@ -92,9 +92,8 @@ public sealed class EgressPumpTests : IDisposable
             "from-link-local" => Ipv6(IPAddress.Parse("fe80::1"), Peer),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
-        using EgressPump pump = CreatePump();
         int queued = 0;
-        pump.PacketQueued = () => Interlocked.Increment(ref queued);
+        using EgressPump pump = CreatePump(packetQueued: () => Interlocked.Increment(ref queued));
 
         pump.Accept(packet);
         pump.Accept(Numbered(Self, Peer, 1)); // a good packet after it, to know the pump had its chance
@@ -319,9 +318,8 @@ public sealed class EgressPumpTests : IDisposable
     {
         _options.MaxQueuedBytesPerDestination = 350; // three 100-byte packets
         HoldPuts();
-        using EgressPump pump = CreatePump();
         int queued = 0;
-        pump.PacketQueued = () => Interlocked.Increment(ref queued);
+        using EgressPump pump = CreatePump(packetQueued: () => Interlocked.Increment(ref queued));
 
         pump.Accept(Numbered(Self, Peer, 0, payloadLength: 60));
         await Eventually.True(() => _store.PutAttempts == 1, "the first PUT started");

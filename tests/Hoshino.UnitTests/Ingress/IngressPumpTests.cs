@@ -32,8 +32,8 @@ public sealed class IngressPumpTests : IDisposable
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private IngressPump CreatePump(TimeProvider? time = null) =>
-        new(_tun, _store, Self, _metrics, time ?? _time, NullLogger<IngressPump>.Instance, _options);
+    private IngressPump CreatePump(TimeProvider? time = null, Action? wentIdle = null) =>
+        new(_tun, _store, Self, _metrics, time ?? _time, NullLogger<IngressPump>.Instance, _options, wentIdle);
 
     /// <summary>Stores <paramref name="body"/> under a fresh key from <paramref name="source"/>; later calls sort later per sender.</summary>
     private async Task<string> PutAsync(IPAddress source, byte[] body, TimeSpan? age = null)
@@ -741,8 +741,7 @@ public sealed class IngressPumpTests : IDisposable
         _options.PollMax = TimeSpan.FromMilliseconds(8);
         _options.Linger = TimeSpan.Zero;
         int idle = 0;
-        using IngressPump pump = CreatePump(TimeProvider.System);
-        pump.WentIdle = () => Interlocked.Increment(ref idle);
+        using IngressPump pump = CreatePump(TimeProvider.System, () => Interlocked.Increment(ref idle));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         Task run = pump.RunAsync(stop.Token);
 

@@ -63,9 +63,8 @@ public sealed class AddressLeaseTests
         _time.Advance(TimeSpan.FromSeconds(20));
 
         Task<bool> second = Completes(Lease(Holder("clone-2", boot: "boot-b")).AcquireAsync(Ct));
-        FatalException ex = await Assert.ThrowsAsync<FatalException>(() => RunClockUntilAsync(second, () => first.RenewAsync(Ct)));
+        AddressConflictException ex = await Assert.ThrowsAsync<AddressConflictException>(() => RunClockUntilAsync(second, () => first.RenewAsync(Ct)));
 
-        Assert.Equal(ExitCodes.Config, ex.ExitCode);
         Assert.Contains(Self.ToString(), ex.Message, StringComparison.Ordinal);
         Assert.Contains("host host-clone-1", ex.Message, StringComparison.Ordinal);
         Assert.Contains("systemd-machine-id-setup", ex.Message, StringComparison.Ordinal);
@@ -117,7 +116,7 @@ public sealed class AddressLeaseTests
         await Lease(Holder("first", pid: 100)).AcquireAsync(Ct);
         _time.Advance(TimeSpan.FromHours(1));
 
-        FatalException ex = await Assert.ThrowsAsync<FatalException>(() => Lease(Holder("second", pid: 200)).AcquireAsync(Ct));
+        AddressConflictException ex = await Assert.ThrowsAsync<AddressConflictException>(() => Lease(Holder("second", pid: 200)).AcquireAsync(Ct));
 
         Assert.Contains("process 100 on this machine", ex.Message, StringComparison.Ordinal);
     }

@@ -1,0 +1,114 @@
+using System.Net;
+using Hoshino.Diagnostics;
+using Hoshino.Egress;
+using Hoshino.Ingress;
+using Hoshino.Packets;
+using Hoshino.Store;
+using Hoshino.Tunnel;
+using Microsoft.Extensions.Logging;
+
+namespace Hoshino.Node;
+
+/// <summary>What one node is: its address in its network, and how its two loops behave.</summary>
+/// <param name="Address">The node's own address, inside <paramref name="Network"/>.</param>
+/// <param name="Network">The /64 the tunnel carries.</param>
+/// <param name="Ingress">Store → TUN.</param>
+/// <param name="Egress">TUN → store.</param>
+/// <param name="HoldLease">Hold the address lease (one node per address). Off only for virtual nodes that share a process (the bench).</param>
+public sealed record NodeConfig(IPAddress Address, IPNetwork Network, IngressOptions Ingress, EgressOptions Egress, bool HoldLease = true);
+
+/// <summary>
+/// The composition root of a node: builds the address lease, the ingress and egress pumps, and
+/// wires their signals through constructors (a queued packet pokes ingress, which expects a reply;
+/// ingress going idle calls the host's housekeeping). The host, the bench and the tests all build
+/// nodes here, so there is one place where the parts meet.
+/// </summary>
+/// <remarks>
+/// Two steps, because the lease must be held before the node touches the network:
+/// <see cref="AcquireAddressAsync"/> first, then <see cref="RunAsync"/> with the tunnel device.
+/// </remarks>
+public sealed class HoshinoNode
+{
+    private readonly NodeConfig _config;
+    private readonly IPacketStore _store;
+    private readonly HoshinoMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggers;
+
+    // store: as the pumps should see it (the host passes it counted). machine: tells this process
+    // apart from another holding the address.
+    public HoshinoNode(NodeConfig config, IPacketStore store, IHostMachine machine, HoshinoMetrics metrics, TimeProvider time, ILoggerFactory loggers)
+    {
+        _config = config;
+        _store = store;
+        _metrics = metrics;
+        _time = time;
+        _loggers = loggers;
+        Lease = new AddressLease(store, Address16.From(config.Address), LeaseHolder.Of(machine), time, loggers.CreateLogger<AddressLease>(),
+            machine.IsProcessAlive);
+        metrics.ObserveAddressConflict(() => Lease.Conflict);
+    }
+
+    public NodeConfig Config => _config;
+
+    /// <summary>The node's hold on its address; <see cref="AddressLease.Conflict"/> is a metric.</summary>
+    public AddressLease Lease { get; }
+
+    /// <summary>The node's inbox prefix in the store.</summary>
+    public string Inbox => ObjectKey.InboxOf(Address16.From(_config.Address));
+
+    /// <summary>Takes the address lease, or throws <see cref="AddressConflictException"/>. Before anything touches the network.</summary>
+    public Task AcquireAddressAsync(CancellationToken cancellationToken) =>
+        _config.HoldLease ? Lease.AcquireAsync(cancellationToken) : Task.CompletedTask;
+
+    /// <summary>
+    /// Runs egress, ingress and the lease renewal over <paramref name="tun"/> until
+    /// <paramref name="stoppingToken"/> fires; egress then flushes what is queued (bounded by
+    /// <see cref="EgressOptions.FlushTimeout"/>). If a loop fails, the others are stopped too and
+    /// <see cref="NodeLoopException"/> names the loop: a dead loop must never look healthy.
+    /// </summary>
+    // wentIdle: called when ingress reaches its slowest poll (the host trims memory then).
+    public async Task RunAsync(ITunDevice tun, CancellationToken stoppingToken, Action? wentIdle = null)
+    {
+        using var ingress = new IngressPump(tun, _store, _config.Address, _metrics, _time, _loggers.CreateLogger<IngressPump>(),
+            _config.Ingress, wentIdle);
+        using var egress = new EgressPump(tun, _store, _config.Address, _config.Network, _metrics, new MonotonicUlid(_time), _time,
+            _loggers.CreateLogger<EgressPump>(), _config.Egress, packetQueued: ingress.Poke);
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        Task[] loops =
+        [
+            Guard("egress", egress.RunAsync(failed.Token), failed),
+            Guard("ingress", ingress.RunAsync(failed.Token), failed),
+            _config.HoldLease ? Guard("lease", Lease.RunAsync(failed.Token), failed) : Task.CompletedTask,
+        ];
+        try
+        {
+            await Task.WhenAll(loops);
+        }
+        catch (NodeLoopException)
+        {
+            // Every loop has ended by now (WhenAll waits for all): report the first failure.
+            throw loops.Select(t => t.Exception?.InnerException).OfType<NodeLoopException>().First();
+        }
+    }
+
+    private static async Task Guard(string name, Task loop, CancellationTokenSource stopAll)
+    {
+        try
+        {
+            await loop;
+        }
+        catch (Exception ex) when (!stopAll.IsCancellationRequested)
+        {
+            await stopAll.CancelAsync();
+            throw new NodeLoopException(name, ex);
+        }
+    }
+}
+
+/// <summary>One of the node's loops failed; the node stopped. The inner exception is the cause.</summary>
+public sealed class NodeLoopException(string loop, Exception innerException)
+    : Exception($"the {loop} loop failed: {innerException.Message}", innerException)
+{
+    public string Loop { get; } = loop;
+}
