@@ -16,9 +16,9 @@ namespace Hoshino.Packets;
 /// </summary>
 public static class BundleFormat
 {
-    /// <summary>Plain objects are written as v1; v1 sealed objects (the network key used directly) are only read.</summary>
+    /// <summary>Plain objects are v1; v1 sealed objects (the network key used directly) are only read.</summary>
     public const byte Version1 = 1;
-    /// <summary>Sealed objects are written as v2 (a per-object key); a plain v2 object is the same as a plain v1 one.</summary>
+    /// <summary>Sealed objects are written as v2 (a per-object key); v2 is a sealed layout only: a plain object labelled 2 is refused.</summary>
     public const byte Version2 = 2;
     public const int HeaderLength = 5;
     public const int FrameHeaderLength = 4;
@@ -56,8 +56,7 @@ public static class BundleFormat
     /// <summary>
     /// Writes the header; returns where the first frame goes: right after the header, or, when
     /// <paramref name="flags"/> has <see cref="FlagSealed"/>, after the room left for the salt.
-    /// Each object is labelled with the oldest version that describes it, so older receivers read
-    /// what they can: plain objects v1, sealed objects v2.
+    /// Plain objects are labelled v1 (unchanged, so older receivers read them), sealed objects v2.
     /// </summary>
     public static int WriteHeader(Span<byte> destination, byte flags = 0)
     {
@@ -146,9 +145,10 @@ public static class BundleFormat
         {
             return RejectReason.UnknownVersion;
         }
-        if (body[4] != 0)
+        if (body[4] != 0 || body[3] != Version1)
         {
-            // Sealed objects need the network key; unknown flag bits mean a newer writer.
+            // Sealed objects (either version) need the network key; unknown flag bits mean a newer
+            // writer; a plain object labelled 2 no writer makes (v2 only defines the sealed layout).
             return (body[4] & FlagSealed) != 0 ? RejectReason.Sealed : RejectReason.UnknownVersion;
         }
         return DecodeFrames(body, HeaderLength, body.Length, source, destination, frames);
@@ -197,7 +197,7 @@ public static class BundleFormat
         }
         if (body[4] != FlagSealed)
         {
-            return body[4] == 0 ? RejectReason.Unsealed : RejectReason.UnknownVersion;
+            return body[4] == 0 && version == Version1 ? RejectReason.Unsealed : RejectReason.UnknownVersion;
         }
         int framesOffset = version == Version2 ? SealedFramesOffset : Version1SealedFramesOffset;
         if (body.Length < framesOffset + TagLength)

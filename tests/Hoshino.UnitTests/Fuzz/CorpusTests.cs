@@ -117,7 +117,7 @@ public sealed class CorpusTests
             ["malformed--frame-length-over-max"] = WithFrameLength(Bundle(good), BundleFormat.MaxFrameLength + 1),
             ["malformed--frame-length-past-end"] = WithFrameLength(Bundle(good), (uint)good.Length + 1),
             ["unknown_version--version-0"] = WithByte(Bundle(good), 3, 0),
-            ["none--plain-version-2"] = WithByte(Bundle(good), 3, BundleFormat.Version2),
+            ["unknown_version--version-2"] = WithByte(Bundle(good), 3, BundleFormat.Version2), // v2 is a sealed layout only
             ["unknown_version--version-3"] = WithByte(Bundle(good), 3, 3),
             ["unknown_version--unknown-flag"] = WithByte(Bundle(good), 4, 0x02),
             ["sealed--sealed-flag"] = WithByte(Bundle(good), 4, BundleFormat.FlagSealed),
@@ -161,7 +161,7 @@ public sealed class CorpusTests
             ["auth_failed--relabelled-version-1"] = WithByte([.. oneFrame], 3, BundleFormat.Version1),
             ["malformed--shorter-than-salt-and-tag"] = Seal(key, objectKey, Bundle())[..^1],
             ["unsealed--plain-bundle"] = Bundle(good),
-            ["unsealed--plain-version-2"] = WithByte(Bundle(good), 3, BundleFormat.Version2),
+            ["unknown_version--plain-version-2"] = WithByte(Bundle(good), 3, BundleFormat.Version2),
             ["unsealed--bare-packet"] = good,
             ["unknown_version--version-3"] = WithByte([.. oneFrame], 3, 3),
             ["unknown_version--unknown-flag"] = WithByte([.. oneFrame], 4, 0x03),

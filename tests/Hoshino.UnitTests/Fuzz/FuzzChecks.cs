@@ -34,12 +34,13 @@ internal static class FuzzChecks
         }
         else
         {
-            if (input.Length < BundleFormat.HeaderLength || !input.StartsWith("HSN"u8) || input[3] is not (BundleFormat.Version1 or BundleFormat.Version2)
+            if (input.Length < BundleFormat.HeaderLength || !input.StartsWith("HSN"u8)
+                || input[3] != BundleFormat.Version1 && !(sealedLayout && input[3] == BundleFormat.Version2)
                 || input[4] != (sealedLayout ? BundleFormat.FlagSealed : 0))
             {
                 return "accepted without the right header";
             }
-            // Sealed: frames follow the v2 salt or the v1 nonce; plain: the header, in either version.
+            // Sealed (v2 or v1): frames follow the salt or the nonce; plain (v1 only): the header.
             int expected = !sealedLayout ? BundleFormat.HeaderLength
                 : input[3] == BundleFormat.Version2 ? BundleFormat.SealedFramesOffset : BundleFormat.Version1SealedFramesOffset;
             int end = sealedLayout ? input.Length - BundleFormat.TagLength : input.Length;

@@ -132,7 +132,7 @@ public sealed class SealedDecodeFuzzTests : IDisposable
             mutator.Mutate(corpus);
             // The frames section: what follows a plain header, or the whole input when it has none.
             ReadOnlySpan<byte> input = mutator.Input;
-            ReadOnlySpan<byte> section = input.Length >= BundleFormat.HeaderLength && input.StartsWith("HSN"u8) && input[3] is 1 or 2 && input[4] == 0
+            ReadOnlySpan<byte> section = input.Length >= BundleFormat.HeaderLength && input.StartsWith("HSN"u8) && input[3] == 1 && input[4] == 0
                 ? input[BundleFormat.HeaderLength..]
                 : input;
             int plainLength = BundleFormat.WriteHeader(plain) + section.Length;

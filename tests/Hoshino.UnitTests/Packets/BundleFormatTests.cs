@@ -180,18 +180,6 @@ public sealed class BundleFormatTests
     }
 
     [Fact]
-    public void Decode_PlainVersion2_SameAsVersion1()
-    {
-        // v2 changed only the sealed layout; writers label plain objects v1, but a plain v2 one means the same.
-        byte[] packet = Ipv6(Peer, Self);
-        byte[] body = Bundle(packet, packet);
-        body[3] = BundleFormat.Version2;
-
-        Assert.Equal(RejectReason.None, Decode(body));
-        Assert.Equal([packet, packet], _frames.Select(f => body[f]));
-    }
-
-    [Fact]
     public void WriteHeader_Sealed_Version2AndRoomForTheSalt()
     {
         byte[] header = new byte[BundleFormat.SealedFramesOffset];
@@ -204,6 +192,7 @@ public sealed class BundleFormatTests
 
     [Theory]
     [InlineData(0)]
+    [InlineData(2)] // v2 defines only the sealed layout: no writer makes a plain object labelled 2
     [InlineData(3)]
     [InlineData(255)]
     public void Decode_OtherVersion_UnknownVersion(byte version)

@@ -469,12 +469,22 @@ public sealed class SealedBundleTests : IDisposable
     }
 
     [Fact]
-    public void Decode_WithKey_PlainVersion2_Unsealed()
+    public void Decode_PlainVersion2_UnknownVersionWithOrWithoutKey()
     {
         byte[] plain = Bundle(Ipv6(Peer, Self));
         plain[3] = BundleFormat.Version2;
 
-        Assert.Equal(RejectReason.Unsealed, Open(plain));
+        Assert.Equal(RejectReason.UnknownVersion, Open(plain));
+        Assert.Equal(RejectReason.UnknownVersion, BundleFormat.Decode(plain, Peer16, Self16, _frames));
+    }
+
+    [Fact]
+    public void Decode_WithoutKey_Version2SealedWithUnknownFlag_Sealed()
+    {
+        byte[] body = Sealed(Ipv6(Peer, Self));
+        body[4] = BundleFormat.FlagSealed | 0x02;
+
+        Assert.Equal(RejectReason.Sealed, BundleFormat.Decode(body, Peer16, Self16, _frames));
     }
 
     [Fact]
