@@ -25,7 +25,7 @@ public sealed partial class EgressPump
         [LoggerMessage(EventIds.EgressUploadRejected, LogLevel.Error, "The store refused bundle {Key}: {Error}; its packets are dropped ({Suppressed} similar messages suppressed)")]
         public static partial void UploadRejected(ILogger logger, string key, string error, long suppressed);
 
-        [LoggerMessage(EventIds.EgressRingFailed, LogLevel.Warning, "Could not ring doorbell {Key}: {Error}; if that node is idle it finds the bundle at its next full LIST (--list-max). On AWS, grant s3:PutObject on KEYPREFIX*/doorbell to every node (deploy/terraform does) ({Suppressed} similar messages suppressed)")]
+        [LoggerMessage(EventIds.EgressRingFailed, LogLevel.Warning, "Could not ring doorbell {Key}: {Error}; if that node is idle it finds the bundle at its next full LIST (--list-max). On AWS, grant every node s3:PutObject on each KEYPREFIX{{node}}/doorbell (deploy/terraform does) ({Suppressed} similar messages suppressed)")]
         public static partial void RingFailed(ILogger logger, string key, string error, long suppressed);
 
         [LoggerMessage(EventIds.EgressReaderFailed, LogLevel.Critical, "Reading packets from {Interface} failed")]

@@ -239,7 +239,7 @@ public sealed partial class IngressPump : IDisposable
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            StoreFailed("creating the doorbell (s3:PutObject on KEYPREFIX*/doorbell; idle polls fall back to LIST)", ex);
+            StoreFailed("creating the doorbell (s3:PutObject on KEYPREFIX{node}/doorbell, which deploy/terraform grants; idle polls fall back to LIST)", ex);
         }
     }
 

@@ -52,7 +52,7 @@ public sealed record LinkConfig(string Name, IPAddress Address, int PrefixLength
             ?? (PrefixLength is < 1 or > 128 ? $"prefix length {PrefixLength} is outside 1..128" : null);
         if (problem is not null)
         {
-            throw new TunnelException(TunnelProblem.InvalidConfig, $"configuring interface '{Name}': {problem}");
+            throw new TunnelException(TunnelProblem.InvalidConfig, $"configuring {Name}: {problem}");
         }
     }
 }

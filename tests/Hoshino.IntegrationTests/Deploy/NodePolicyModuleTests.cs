@@ -117,11 +117,11 @@ public sealed partial class NodePolicyModuleTests(AddressCases cases) : IClassFi
         Assert.Equal(1, CountOf(error, "have the same address"));
         Assert.DoesNotContain("node 'clone1' is not in nodes", error, StringComparison.Ordinal);
         // hoshino refuses the same inputs.
-        Assert.Throws<FatalException>(() => AddressCases.HoshinoAddressOf("fd00::/64", "0000000000000000c05f7f48de53428f"));
-        Assert.Throws<FatalException>(() => AddressCases.HoshinoExplicitAddressOf("fd00::/64", "fd01::1"));
-        Assert.Throws<FatalException>(() => AddressCases.HoshinoExplicitAddressOf("fd00::/64", "fd00::"));
-        Assert.Throws<FatalException>(() => AddressCases.HoshinoExplicitAddressOf("fd00::/64", "fd00:::1"));
-        Assert.Throws<FatalException>(() => AddressCases.HoshinoAddressOf("fd00::1/64", "c05f7f48de53428f"));
+        Assert.Throws<Hoshino.Addressing.AddressException>(() => AddressCases.HoshinoAddressOf("fd00::/64", "0000000000000000c05f7f48de53428f"));
+        Assert.Throws<Hoshino.Addressing.AddressException>(() => AddressCases.HoshinoExplicitAddressOf("fd00::/64", "fd01::1"));
+        Assert.Throws<Hoshino.Addressing.AddressException>(() => AddressCases.HoshinoExplicitAddressOf("fd00::/64", "fd00::"));
+        Assert.Throws<Hoshino.Addressing.AddressException>(() => AddressCases.HoshinoExplicitAddressOf("fd00::/64", "fd00:::1"));
+        Assert.Throws<Hoshino.Addressing.AddressException>(() => AddressCases.HoshinoAddressOf("fd00::1/64", "c05f7f48de53428f"));
     }
 
     [Fact]

@@ -64,29 +64,29 @@ public sealed class LinkConfiguratorTests
     }
 
     [Fact]
-    public void Apply_MissingInterface_ThrowsFatalNamingTheLookup()
+    public void Apply_MissingInterface_ThrowsNamingTheLookup()
     {
         using var ns = TestNetworkNamespace.Create();
 
-        FatalException error = ns.Run(() =>
+        TunnelException error = ns.Run(() =>
         {
             using var links = new LinkConfigurator();
-            return Assert.Throws<FatalException>(() => links.Apply(Config with { Name = "hsn-missing" }));
+            return Assert.Throws<TunnelException>(() => links.Apply(Config with { Name = "hsn-missing" }));
         });
 
         Assert.Equal("looking up interface hsn-missing: No such device", error.Message);
-        Assert.Equal(ExitCodes.Config, error.ExitCode);
+        Assert.Equal(ExitCodes.Config, Hoshino.Cli.OperatorErrors.ExitCodeOf(error));
     }
 
     [Fact]
-    public void Apply_MtuBelowIpv6Minimum_ThrowsFatalNamingTheSetting()
+    public void Apply_MtuBelowIpv6Minimum_ThrowsNamingTheSetting()
     {
         using var ns = TestNetworkNamespace.Create();
 
-        FatalException error = ns.Run(() =>
+        TunnelException error = ns.Run(() =>
         {
             using var links = new LinkConfigurator();
-            return Assert.Throws<FatalException>(() => links.Apply(Config with { Mtu = 1000 }));
+            return Assert.Throws<TunnelException>(() => links.Apply(Config with { Mtu = 1000 }));
         });
 
         Assert.StartsWith($"configuring {Interface}: MTU 1000 is outside", error.Message, StringComparison.Ordinal);

@@ -108,24 +108,24 @@ public sealed class LinuxTunDeviceTests
     }
 
     [Fact]
-    public void Open_NameLongerThan15Bytes_ThrowsFatalNamingTheOperation()
+    public void Open_NameLongerThan15Bytes_ThrowsNamingTheOperation()
     {
         using var ns = TestNetworkNamespace.Create();
 
-        FatalException error = ns.Run(() => Assert.Throws<FatalException>(() => LinuxTunDevice.Open("hoshino-tunnel-0", 1500)));
+        TunnelException error = ns.Run(() => Assert.Throws<TunnelException>(() => LinuxTunDevice.Open("hoshino-tunnel-0", 1500)));
 
         Assert.StartsWith("creating TUN interface 'hoshino-tunnel-0': an interface name must be 1 to 15 bytes", error.Message, StringComparison.Ordinal);
-        Assert.Equal(ExitCodes.Config, error.ExitCode);
+        Assert.Equal(ExitCodes.Config, Hoshino.Cli.OperatorErrors.ExitCodeOf(error));
         Assert.Empty(ns.IpJson("link", "show", "type", "tun").EnumerateArray());
     }
 
     [Fact]
-    public void Open_NameHeldByAnotherDevice_ThrowsFatalSayingItIsInUse()
+    public void Open_NameHeldByAnotherDevice_ThrowsSayingItIsInUse()
     {
         using var ns = TestNetworkNamespace.Create();
         using LinuxTunDevice first = ns.Run(() => LinuxTunDevice.Open(Interface, 1500));
 
-        FatalException error = ns.Run(() => Assert.Throws<FatalException>(() => LinuxTunDevice.Open(Interface, 1500)));
+        TunnelException error = ns.Run(() => Assert.Throws<TunnelException>(() => LinuxTunDevice.Open(Interface, 1500)));
 
         Assert.StartsWith($"creating TUN interface {Interface}: Device or resource busy (another process", error.Message, StringComparison.Ordinal);
         Assert.True(ns.HasLink(Interface));   // the first device is untouched
