@@ -7,7 +7,7 @@ namespace Hoshino.Linux.Interop;
 internal static class Errno
 {
     public const int EPERM = 1, ENOENT = 2, EINTR = 4, EIO = 5, ENXIO = 6, EAGAIN = 11, ENOMEM = 12,
-        EACCES = 13, EBUSY = 16, EEXIST = 17, ENODEV = 19, EINVAL = 22, EMSGSIZE = 90, ENOBUFS = 105;
+        EACCES = 13, EBUSY = 16, EEXIST = 17, ENODEV = 19, EINVAL = 22, EMSGSIZE = 90, ENOBUFS = 105, ENETUNREACH = 101;
 
     // File calls (LinuxStoreFileSystem).
     public const int EXDEV = 18, ENOTDIR = 20, EISDIR = 21, EMLINK = 31, ENOSYS = 38, ELOOP = 40, EOPNOTSUPP = 95;

@@ -78,7 +78,7 @@ internal static class Rtnl
     // nlmsghdr.nlmsg_type
     public const ushort NLMSG_ERROR = 2, NLMSG_DONE = 3;
     public const ushort RTM_NEWLINK = 16, RTM_DELLINK = 17, RTM_GETLINK = 18;
-    public const ushort RTM_NEWADDR = 20, RTM_NEWROUTE = 24;
+    public const ushort RTM_NEWADDR = 20, RTM_NEWROUTE = 24, RTM_GETROUTE = 26;
 
     // nlmsghdr.nlmsg_flags (requests; then the flags the kernel sets on NLMSG_ERROR)
     public const ushort NLM_F_REQUEST = 0x1, NLM_F_ACK = 0x4;
@@ -98,7 +98,7 @@ internal static class Rtnl
 
     // RTA_* (route attributes) and rtmsg fields
     public const ushort RTA_DST = 1, RTA_OIF = 4, RTA_PRIORITY = 6;
-    public const byte RT_TABLE_MAIN = 254, RTPROT_KERNEL = 2, RT_SCOPE_UNIVERSE = 0, RTN_UNICAST = 1;
+    public const byte RT_TABLE_MAIN = 254, RTPROT_KERNEL = 2, RT_SCOPE_UNIVERSE = 0, RTN_UNICAST = 1, RTN_LOCAL = 2;
 
     /// <summary>The metric the kernel gives the prefix route of an IPv6 address (IP6_RT_PRIO_ADDRCONF).</summary>
     public const uint IP6_RT_PRIO_ADDRCONF = 256;

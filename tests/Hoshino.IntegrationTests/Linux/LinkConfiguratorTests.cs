@@ -34,6 +34,28 @@ public sealed class LinkConfiguratorTests
     }
 
     [Fact]
+    public void Apply_Returns_TheAddressIsAlreadyLocal()
+    {
+        // The kernel adds the local route from a work queue; a node that said it was up before that
+        // lost the packets that came first (routed back into the device). Apply waits for it.
+        for (int round = 0; round < 20; round++)
+        {
+            using var ns = TestNetworkNamespace.Create();
+            using LinuxTunDevice tun = ns.Run(() => LinuxTunDevice.Open(Interface, Config.Mtu));
+
+            ns.Run(() =>
+            {
+                using var links = new LinkConfigurator();
+                links.Apply(Config);
+                return 0;
+            });
+
+            System.Text.Json.JsonElement local = ns.IpJson("-6", "route", "show", "table", "local", "dev", Interface);
+            Assert.Contains(local.EnumerateArray(), r => r.GetProperty("dst").GetString() == Config.Address.ToString());
+        }
+    }
+
+    [Fact]
     public void Apply_SameConfigTwice_SucceedsAndLeavesSameState()
     {
         using var ns = TestNetworkNamespace.Create();
