@@ -38,6 +38,6 @@ internal sealed partial class NodeService(EgressPump egress, IngressPump ingress
         }
     }
 
-    [LoggerMessage(Diagnostics.EventIds.NodeStopping, LogLevel.Critical, "The {Loop} loop failed; stopping the node")]
+    [LoggerMessage(Diagnostics.EventIds.NodeLoopFailed, LogLevel.Critical, "The {Loop} loop failed; stopping the node")]
     private static partial void LoopFailed(ILogger logger, string loop, Exception exception);
 }
