@@ -1,20 +1,17 @@
 namespace Hoshino.Diagnostics;
 
-/// <summary>Log event ids, one table, a range per area.</summary>
+/// <summary>
+/// Log event ids, one table, a range per area. Each id belongs to one message, and every id here is
+/// logged somewhere (EventIdsTests checks both).
+/// </summary>
 internal static class EventIds
 {
     // 1xxx node lifecycle and tunnel setup
-    public const int NodeStarting = 1000;
     public const int NodeReady = 1001;
     public const int NodeStopping = 1002;
     public const int NodeStopped = 1003;
     public const int NodeLoopFailed = 1004;
-    public const int TunnelConfigured = 1010;
-    public const int TunnelRemoved = 1011;
-    public const int StoreChecked = 1020;
     public const int StoreUnreachable = 1021;
-    public const int MetricsListening = 1030;
-    public const int MetricsListenFailed = 1031;
     public const int LeaseTakenOver = 1040;
     public const int LeaseConflict = 1041;
     public const int LeaseRenewFailed = 1042;
@@ -39,7 +36,6 @@ internal static class EventIds
     public const int IngressBundleWritten = 3002;
     public const int IngressObjectRejected = 3003;
     public const int IngressStoreFailed = 3004;
-    public const int IngressTunWriteFailed = 3005;
     public const int IngressSealedWithoutKey = 3006;
     public const int IngressAuthFailed = 3007;
     public const int IngressUnsealed = 3008;

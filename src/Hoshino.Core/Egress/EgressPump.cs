@@ -335,7 +335,7 @@ public sealed partial class EgressPump : IDisposable
     /// <summary>PUTs with exponential backoff and jitter while the oldest packet is young enough to matter.</summary>
     private async Task<bool> PutWithRetryAsync(string key, ReadOnlyMemory<byte> body, List<QueuedPacket> batch)
     {
-        TimeSpan delay = _options.RetryMinDelay;
+        var backoff = new Backoff(_options.RetryMinDelay, _options.RetryMaxDelay, factor: 2, jitter: 0.25);
         for (int attempt = 1; ; attempt++)
         {
             try
@@ -360,6 +360,7 @@ public sealed partial class EgressPump : IDisposable
             catch (Exception ex)
             {
                 TimeSpan age = _time.GetElapsedTime(batch[0].Timestamp);
+                TimeSpan delay = backoff.Current;
                 if (age + delay > _options.MaxPacketAge)
                 {
                     _metrics.PacketsDropped(Direction.Egress, DropReason.Expired, batch.Count);
@@ -376,14 +377,13 @@ public sealed partial class EgressPump : IDisposable
                 _metrics.StoreRetry(StoreOperation.Put);
                 try
                 {
-                    await Task.Delay(delay * (0.75 + 0.5 * Random.Shared.NextDouble()), _time, _abort.Token);
+                    await Task.Delay(backoff.Next(), _time, _abort.Token);
                 }
                 catch (OperationCanceledException)
                 {
                     _metrics.PacketsDropped(Direction.Egress, DropReason.Shutdown, batch.Count);
                     return false;
                 }
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.RetryMaxDelay.Ticks));
             }
         }
     }
@@ -435,7 +435,8 @@ public sealed partial class EgressPump : IDisposable
         bool rung = false, stopped = false;
         try
         {
-            TimeSpan delay = _options.RetryMinDelay;
+            // No ceiling: three attempts wait twice at most.
+            var backoff = new Backoff(_options.RetryMinDelay, TimeSpan.MaxValue, factor: 2, jitter: 0.25);
             for (int attempt = 1; ; attempt++)
             {
                 try
@@ -457,8 +458,7 @@ public sealed partial class EgressPump : IDisposable
                         break;
                     }
                     _metrics.StoreRetry(StoreOperation.Put);
-                    await Task.Delay(delay * (0.75 + 0.5 * Random.Shared.NextDouble()), _time, _abort.Token);
-                    delay *= 2;
+                    await Task.Delay(backoff.Next(), _time, _abort.Token);
                 }
             }
         }

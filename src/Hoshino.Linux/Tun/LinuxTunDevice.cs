@@ -146,6 +146,9 @@ public sealed class LinuxTunDevice : ITunDevice
     /// <exception cref="ObjectDisposedException">The device was disposed.</exception>
     public unsafe bool Write(ReadOnlySpan<byte> packet)
     {
+        // Named here rather than left to the SafeHandle marshaller ("Safe handle has been closed"),
+        // which still throws the same type for a Dispose that races this check.
+        ObjectDisposedException.ThrowIf(_tun.IsClosed, this);
         fixed (byte* p = packet)
         {
             while (true)
@@ -170,7 +173,10 @@ public sealed class LinuxTunDevice : ITunDevice
         Signal(_wake);
     }
 
-    /// <summary>Wakes and ends any <see cref="Read"/>, then closes the fd, which removes the interface.</summary>
+    /// <summary>
+    /// Wakes and ends any <see cref="Read"/>, then closes the fd, which removes the interface; later
+    /// writes throw <see cref="ObjectDisposedException"/>.
+    /// </summary>
     public void Dispose()
     {
         Close();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text;
+using Hoshino.Cli.Hosting;
 
 namespace Hoshino.Cli.Demo;
 
@@ -8,15 +9,16 @@ namespace Hoshino.Cli.Demo;
 internal sealed class DemoNode : IAsyncDisposable
 {
     private readonly Process _process;
+    private readonly NotifySocket _notify;
     private readonly StringBuilder _output = new();
-    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private DemoNode(string label, DemoNamespace ns, IPAddress address, Process process)
+    private DemoNode(string label, DemoNamespace ns, IPAddress address, Process process, NotifySocket notify)
     {
         Label = label;
         Namespace = ns;
         Address = address;
         _process = process;
+        _notify = notify;
     }
 
     public string Label { get; }
@@ -34,7 +36,10 @@ internal sealed class DemoNode : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts <c>hoshino up ARGS</c> in <paramref name="ns"/> with this very binary.</summary>
+    /// <summary>
+    /// Starts <c>hoshino up ARGS</c> in <paramref name="ns"/> with this very binary, as a service
+    /// manager would: with a <c>NOTIFY_SOCKET</c> of the demo's own, where the node says READY=1.
+    /// </summary>
     public static DemoNode Start(string label, DemoNamespace ns, IPAddress address, IEnumerable<string> upArgs, IReadOnlyDictionary<string, string?> environment)
     {
         var info = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -46,11 +51,22 @@ internal sealed class DemoNode : IAsyncDisposable
         {
             info.Environment[key] = value;
         }
+        NotifySocket notify = NotifySocket.Create();
+        info.Environment["NOTIFY_SOCKET"] = notify.Path;
         var process = new Process { StartInfo = info };
-        var node = new DemoNode(label, ns, address, process);
+        var node = new DemoNode(label, ns, address, process, notify);
         process.OutputDataReceived += (_, e) => node.Add(e.Data);
         process.ErrorDataReceived += (_, e) => node.Add(e.Data);
-        process.Start();
+        try
+        {
+            process.Start();
+        }
+        catch
+        {
+            process.Dispose();
+            notify.Dispose();
+            throw;
+        }
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return node;
@@ -75,21 +91,15 @@ internal sealed class DemoNode : IAsyncDisposable
         {
             _output.AppendLine(line);
         }
-        if (line.Contains("Node up", StringComparison.Ordinal))
-        {
-            _ready.TrySetResult();
-        }
     }
 
+    /// <summary>Waits until the node tells its NOTIFY_SOCKET READY=1; throws with its output if it exits or takes too long.</summary>
     public async Task WaitReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        Task exited = _process.WaitForExitAsync(cancellationToken);
-        Task done = await Task.WhenAny(_ready.Task, exited, Task.Delay(timeout, cancellationToken));
-        cancellationToken.ThrowIfCancellationRequested();
-        if (done != _ready.Task)
+        string? why = await _notify.WaitReadyAsync(_process, timeout, cancellationToken);
+        if (why is not null)
         {
             await Task.Delay(100, CancellationToken.None); // let the last lines arrive
-            string why = _process.HasExited ? $"exited with {_process.ExitCode}" : $"was not up within {timeout.TotalSeconds:0} s";
             throw new FatalException($"node {Label} {why}:\n{Output.TrimEnd()}");
         }
     }
@@ -134,5 +144,6 @@ internal sealed class DemoNode : IAsyncDisposable
             // never started
         }
         _process.Dispose();
+        _notify.Dispose();
     }
 }

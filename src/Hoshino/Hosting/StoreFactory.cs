@@ -31,7 +31,7 @@ internal static class StoreFactory
         TimeProvider time, CancellationToken cancellationToken)
     {
         long started = time.GetTimestamp();
-        TimeSpan delay = TimeSpan.FromSeconds(1);
+        var backoff = new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
         for (int attempt = 1; ; attempt++)
         {
             try
@@ -42,11 +42,10 @@ internal static class StoreFactory
                 return;
             }
             catch (PacketStoreException ex) when (ex.Kind == StoreErrorKind.Transient
-                && (wait is null || time.GetElapsedTime(started) + delay <= wait))
+                && (wait is null || time.GetElapsedTime(started) + backoff.Current <= wait))
             {
-                waiting($"store {store.Description} is unreachable (attempt {attempt}): {ex.Message}; retrying in {delay.TotalSeconds:0} s (--store-wait 0 to fail instead)");
-                await Task.Delay(delay, time, cancellationToken);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+                waiting($"store {store.Description} is unreachable (attempt {attempt}): {ex.Message}; retrying in {backoff.Current.TotalSeconds:0} s (--store-wait 0 to fail instead)");
+                await Task.Delay(backoff.Next(), time, cancellationToken);
             }
             catch (PacketStoreException ex)
             {

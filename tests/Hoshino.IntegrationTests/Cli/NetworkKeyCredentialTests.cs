@@ -141,7 +141,7 @@ public sealed partial class NetworkKeyCredentialTests : IDisposable
         await File.WriteAllTextAsync(machineId, "c4ede471a1c4ede471a1c4ede471a1c4\n", Ct);
         await using HoshinoProcess node = HoshinoProcess.Start(
             ["up", "--store", "dir:" + bucket, "--machine-id-file", machineId, "--metrics-listen", "none", .. args], ns.Name, environment);
-        await node.WaitForLineAsync("Node up", TimeSpan.FromSeconds(30));
+        await node.WaitReadyAsync(TimeSpan.FromSeconds(30));
         node.Terminate();
         Assert.Equal(0, await node.WaitForExitAsync(TimeSpan.FromSeconds(20)));
         return node.Output;

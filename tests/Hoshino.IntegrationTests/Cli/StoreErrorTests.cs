@@ -90,7 +90,7 @@ public sealed class StoreErrorTests(StoreNetwork network) : IAsyncLifetime
         front.Listen();
         using var forwarding = new CancellationTokenSource();
         Task forwarder = ForwardAsync(front, new System.Net.IPEndPoint(network.ServerAddress, network.Endpoint.Port), forwarding.Token);
-        await node.WaitForLineAsync("Node up", TimeSpan.FromSeconds(60));
+        await node.WaitReadyAsync(TimeSpan.FromSeconds(60));
 
         node.Terminate();
         Assert.Equal(0, await node.WaitForExitAsync(TimeSpan.FromSeconds(20)));

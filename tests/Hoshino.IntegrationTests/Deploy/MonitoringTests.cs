@@ -217,7 +217,7 @@ public sealed partial class MonitoringTests
             await File.WriteAllTextAsync(machineId, "5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e\n", Ct);
             await using HoshinoProcess node = HoshinoProcess.Start(
                 ["up", "--store", "dir:" + bucket, "--machine-id-file", machineId, "--metrics-listen", "[::1]:8081"], ns.Name);
-            await node.WaitForLineAsync("Node up", TimeSpan.FromSeconds(30));
+            await node.WaitReadyAsync(TimeSpan.FromSeconds(30));
 
             string page = await Netns.HttpGetAsync(ns.Name, "http://[::1]:8081/metrics");
 

@@ -32,7 +32,7 @@ public sealed class ClonedNodeTests(StoreNetwork network) : IAsyncDisposable
         _owned.Add(second);
 
         HoshinoProcess original = Start(first, prefix);
-        await original.WaitForLineAsync("Node up", TimeSpan.FromSeconds(30));
+        await original.WaitReadyAsync(TimeSpan.FromSeconds(30));
 
         HoshinoProcess clone = Start(second, prefix);
         int cloneExit = await clone.WaitForExitAsync(TimeSpan.FromSeconds(30));
@@ -45,7 +45,7 @@ public sealed class ClonedNodeTests(StoreNetwork network) : IAsyncDisposable
         // A crash leaves the lease behind; the same machine restarting takes it back at once.
         await original.DisposeAsync(); // SIGKILL
         HoshinoProcess restarted = Start(first, prefix);
-        await restarted.WaitForLineAsync("Node up", TimeSpan.FromSeconds(30));
+        await restarted.WaitReadyAsync(TimeSpan.FromSeconds(30));
         Assert.Contains("Taking over the lease", restarted.Output, StringComparison.Ordinal);
 
         restarted.Terminate();

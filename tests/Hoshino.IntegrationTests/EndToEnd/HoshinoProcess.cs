@@ -1,21 +1,25 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
+using Hoshino.Cli.Hosting;
 
 namespace Hoshino.IntegrationTests.EndToEnd;
 
 /// <summary>
 /// A real <c>hoshino</c> process (the built <c>hoshino.dll</c> under <c>dotnet</c>), optionally inside a
-/// network namespace. Captures its output; Dispose kills it by pid if it is still running.
+/// network namespace. Captures its output, and is its service manager: it gets a NOTIFY_SOCKET of
+/// its own (unless the test passes one), so <see cref="WaitReadyAsync"/> waits for READY=1 as systemd
+/// would. Dispose kills it by pid if it is still running.
 /// </summary>
 internal sealed class HoshinoProcess : IAsyncDisposable
 {
     private readonly Process _process;
+    private readonly NotifySocket? _notify;
     private readonly ConcurrentQueue<string> _lines = new();
     private readonly StringBuilder _all = new();
     private readonly Lock _lock = new();
 
-    private HoshinoProcess(Process process) => _process = process;
+    private HoshinoProcess(Process process, NotifySocket? notify) => (_process, _notify) = (process, notify);
 
     public int Id => _process.Id;
 
@@ -69,15 +73,31 @@ internal sealed class HoshinoProcess : IAsyncDisposable
             info.Environment.Remove(key);
         }
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        info.Environment.Remove("NOTIFY_SOCKET");   // never the test runner's own manager
         foreach ((string key, string value) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[key] = value;
         }
+        NotifySocket? notify = null;
+        if (!info.Environment.ContainsKey("NOTIFY_SOCKET"))
+        {
+            notify = NotifySocket.Create();
+            info.Environment["NOTIFY_SOCKET"] = notify.Path;
+        }
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var wrapped = new HoshinoProcess(process);
+        var wrapped = new HoshinoProcess(process, notify);
         process.OutputDataReceived += (_, e) => wrapped.Add(e.Data);
         process.ErrorDataReceived += (_, e) => wrapped.Add(e.Data);
-        process.Start();
+        try
+        {
+            process.Start();
+        }
+        catch
+        {
+            process.Dispose();
+            notify?.Dispose();
+            throw;
+        }
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return wrapped;
@@ -128,6 +148,21 @@ internal sealed class HoshinoProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Waits until the node tells its NOTIFY_SOCKET READY=1 (it serves: link configured, loops
+    /// running); fails with the output so far if it exits first or takes longer than <paramref name="timeout"/>.
+    /// </summary>
+    public async Task WaitReadyAsync(TimeSpan timeout)
+    {
+        Assert.True(_notify is not null, "this process was given a NOTIFY_SOCKET of the test's; wait on that one");
+        string? why = await _notify.WaitReadyAsync(_process, timeout, CancellationToken.None);
+        if (why is not null)
+        {
+            await Task.Delay(200, CancellationToken.None); // let the last lines arrive
+            Assert.Fail($"hoshino {why}; it told its manager: [{string.Join(" | ", _notify.Received)}]\n{Output}");
+        }
+    }
+
     /// <summary>Sends SIGTERM, the way systemd stops a unit.</summary>
     public void Terminate()
     {
@@ -165,5 +200,6 @@ internal sealed class HoshinoProcess : IAsyncDisposable
             // never started
         }
         _process.Dispose();
+        _notify?.Dispose();
     }
 }

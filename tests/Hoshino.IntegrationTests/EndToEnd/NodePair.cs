@@ -78,8 +78,8 @@ internal sealed class NodePair : IAsyncDisposable
         {
             pair.A = await pair.StartNodeAsync(tag + "a", "a1a1a1a1a1a1a1a1" + "0123456789abcdef", pair._endpointA, pair._argsA, cancellationToken);
             pair.B = await pair.StartNodeAsync(tag + "b", "b2b2b2b2b2b2b2b2" + "fedcba9876543210", null, pair._argsB, cancellationToken);
-            await pair.A.Process.WaitForLineAsync("Node up", TimeSpan.FromSeconds(30));
-            await pair.B.Process.WaitForLineAsync("Node up", TimeSpan.FromSeconds(30));
+            await pair.A.Process.WaitReadyAsync(TimeSpan.FromSeconds(30));
+            await pair.B.Process.WaitReadyAsync(TimeSpan.FromSeconds(30));
         }
         catch
         {
@@ -106,7 +106,7 @@ internal sealed class NodePair : IAsyncDisposable
     public async Task RestartAsync(RunningNode node)
     {
         node.Process = StartProcess(node.Namespace, node.MachineIdFile, node.Endpoint, node.Args);
-        await node.Process.WaitForLineAsync("Node up", TimeSpan.FromSeconds(30));
+        await node.Process.WaitReadyAsync(TimeSpan.FromSeconds(30));
     }
 
     private HoshinoProcess StartProcess(NodeNamespace ns, string idFile, Uri? endpoint, string[] args)

@@ -1,22 +1,29 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Net;
+using System.Net.Sockets;
 using System.Threading.Channels;
 using Hoshino.Linux.Netlink;
 using Hoshino.Linux.Tun;
+using Hoshino.TestSupport.Tunnel;
 using Hoshino.Tunnel;
 
 namespace Hoshino.IntegrationTests.Linux;
 
-/// <summary>A real TUN interface, each test in its own network namespace.</summary>
+/// <summary>
+/// A real TUN interface, each test in its own network namespace: the device contract that
+/// <see cref="ChannelTunDevice"/> passes too, and what only the kernel's device does.
+/// </summary>
 [Trait("Category", "Integration")]
-public sealed class LinuxTunDeviceTests
+public sealed class LinuxTunDeviceTests : TunDeviceContract
 {
     private const string Interface = "hsn0";
     private const byte IcmpV6 = 58, EchoRequest = 128, EchoReply = 129;
     private static readonly IPAddress Local = IPAddress.Parse("fd5e:59b8:f71d:9a3e::1");
     private static readonly IPAddress Peer = IPAddress.Parse("fd5e:59b8:f71d:9a3e::2");
     private static readonly LinkConfig Config = new(Interface, Local, 64, 53049);
+
+    protected override ITunTwin CreateTwin(int mtu) => new LinuxTunTwin(mtu);
 
     [Fact]
     public async Task ReadWrite_PingToPeerInPrefix_ReadsEchoRequestAndDeliversReply()
@@ -53,24 +60,6 @@ public sealed class LinuxTunDeviceTests
     }
 
     [Fact]
-    public async Task Close_ReadBlockedOnAnotherThread_ReadReturnsZero()
-    {
-        CancellationToken ct = TestContext.Current.CancellationToken;
-        using var ns = TestNetworkNamespace.Create();
-        using LinuxTunDevice tun = ns.Run(() => LinuxTunDevice.Open(Interface, 1500));   // down: no traffic
-        Task<int> read = Task.Factory.StartNew(() => tun.Read(new byte[tun.Mtu]), ct,
-            TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        await Task.Delay(200, ct);
-        Assert.False(read.IsCompleted);
-
-        tun.Close();
-
-        Assert.Equal(0, await read.WaitAsync(TimeSpan.FromSeconds(5), ct));
-        Assert.Equal(0, tun.Read(new byte[tun.Mtu]));   // and at once from now on
-        tun.Close();                                     // idempotent
-    }
-
-    [Fact]
     public async Task Dispose_ReadBlockedOnAnotherThread_ReadReturnsZeroAndInterfaceIsRemoved()
     {
         CancellationToken ct = TestContext.Current.CancellationToken;
@@ -86,16 +75,6 @@ public sealed class LinuxTunDeviceTests
         Assert.Equal(0, await read.WaitAsync(TimeSpan.FromSeconds(5), ct));
         Assert.False(ns.HasLink(Interface));
         Assert.Equal(0, tun.Read(new byte[tun.Mtu]));
-    }
-
-    [Fact]
-    public void Write_NotAnIpPacket_ReturnsFalse()
-    {
-        using var ns = TestNetworkNamespace.Create();
-        using LinuxTunDevice tun = OpenConfigured(ns);
-
-        Assert.False(tun.Write([0x00, 0x01, 0x02, 0x03]));   // EINVAL: first nibble is neither 4 nor 6
-        Assert.True(tun.Write(EchoReplyTo(EchoRequestPacket())));
     }
 
     [Fact]
@@ -214,5 +193,99 @@ public sealed class LinuxTunDeviceTests
         while (sum > 0xFFFF)
             sum = (sum & 0xFFFF) + (sum >> 16);
         BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(42), (ushort)~sum);
+    }
+
+    /// <summary>
+    /// The kernel side: a namespace of its own with the link configured (address ::1/64, the /64
+    /// routed into the device) and a UDP socket bound on the node's address. What the socket sends
+    /// to the peer, the kernel routes into the device; what the device is given for ::1, the kernel
+    /// checks and delivers to the socket.
+    /// </summary>
+    private sealed class LinuxTunTwin : ITunTwin
+    {
+        private readonly TestNetworkNamespace _ns;
+        private readonly LinuxTunDevice _tun;
+        private readonly Socket _socket;
+
+        public LinuxTunTwin(int mtu)
+        {
+            _ns = TestNetworkNamespace.Create();
+            try
+            {
+                (_tun, _socket) = _ns.Run(() =>
+                {
+                    LinuxTunDevice tun = LinuxTunDevice.Open(Interface, mtu);
+                    try
+                    {
+                        using (var links = new LinkConfigurator())
+                            links.Apply(Config with { Mtu = mtu });
+                        var socket = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp);
+                        socket.Bind(new IPEndPoint(LinuxTunDeviceTests.Local, 0));   // a socket belongs to the namespace it was made in
+                        return (tun, socket);
+                    }
+                    catch
+                    {
+                        tun.Dispose();
+                        throw;
+                    }
+                });
+            }
+            catch
+            {
+                _ns.Dispose();
+                throw;
+            }
+            Local = (IPEndPoint)_socket.LocalEndPoint!;
+            try
+            {
+                WaitForLocalRoute();
+            }
+            catch
+            {
+                Dispose();
+                throw;
+            }
+        }
+
+        public ITunDevice Device => _tun;
+
+        public IPEndPoint Local { get; }
+
+        public IPAddress Peer => LinuxTunDeviceTests.Peer;
+
+        public void SendUdp(IPEndPoint destination, ReadOnlySpan<byte> payload) =>
+            Assert.Equal(payload.Length, _socket.SendTo(payload, SocketFlags.None, destination));
+
+        public async Task<(IPEndPoint From, byte[] Payload)> ReceiveUdpAsync(CancellationToken cancellationToken)
+        {
+            byte[] buffer = new byte[65536];
+            SocketReceiveFromResult result = await _socket.ReceiveFromAsync(buffer, SocketFlags.None,
+                new IPEndPoint(IPAddress.IPv6Any, 0), cancellationToken);
+            return ((IPEndPoint)result.RemoteEndPoint, buffer[..result.ReceivedBytes]);
+        }
+
+        /// <summary>
+        /// The kernel installs the address's route in the local table from a work queue, a moment
+        /// after RTM_NEWADDR returns (NODAD or not): in 2 of 30 twins it was not there yet when this
+        /// first looked. A packet for the address that comes before it is dropped, which in a node
+        /// costs a packet at start-up and here a test.
+        /// </summary>
+        private void WaitForLocalRoute()
+        {
+            var waited = Stopwatch.StartNew();
+            while (!_ns.IpJson("-6", "route", "show", "table", "local", "dev", Interface).EnumerateArray()
+                       .Any(r => r.GetProperty("dst").GetString() == LinuxTunDeviceTests.Local.ToString()))
+            {
+                Assert.True(waited.Elapsed < TimeSpan.FromSeconds(5), $"no local route for {LinuxTunDeviceTests.Local} after {waited.Elapsed}");
+                Thread.Sleep(10);
+            }
+        }
+
+        public void Dispose()
+        {
+            _socket.Dispose();
+            _tun.Dispose();
+            _ns.Dispose();
+        }
     }
 }

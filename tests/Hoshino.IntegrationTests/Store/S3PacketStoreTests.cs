@@ -5,6 +5,7 @@ using Amazon.Runtime;
 using Hoshino.IntegrationTests.Infrastructure;
 using Hoshino.S3;
 using Hoshino.Store;
+using Hoshino.TestSupport.Store;
 
 namespace Hoshino.IntegrationTests.Store;
 

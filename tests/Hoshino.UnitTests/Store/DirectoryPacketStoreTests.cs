@@ -1,4 +1,4 @@
-using Hoshino.IntegrationTests.Store;
+using Hoshino.TestSupport.Store;
 using Hoshino.Linux.Store;
 using Hoshino.Store;
 using Hoshino.UnitTests.TestSupport;

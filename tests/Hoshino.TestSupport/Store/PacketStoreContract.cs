@@ -1,12 +1,12 @@
 using System.Text;
 using Hoshino.Store;
 
-namespace Hoshino.IntegrationTests.Store;
+namespace Hoshino.TestSupport.Store;
 
 /// <summary>
 /// Behaviour every <see cref="IPacketStore"/> must have. Subclass once per implementation; each
-/// test gets a fresh, empty store from <see cref="CreateStoreAsync"/>. Depends only on Hoshino.Core
-/// and xunit so other test projects can link this file.
+/// test gets a fresh, empty store from <see cref="CreateStoreAsync"/>: the unit tests run it against
+/// the <c>dir:</c> store and the in-memory fake, the integration tests against Ceph RGW.
 /// </summary>
 public abstract class PacketStoreContract
 {
