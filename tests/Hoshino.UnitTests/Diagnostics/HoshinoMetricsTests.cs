@@ -45,6 +45,28 @@ public sealed class HoshinoMetricsTests : IDisposable
         Assert.Single(PrometheusText.Lines(page), l => l.StartsWith($"# HELP {family} ", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// Families, types, HELP texts and label sets are a contract (deploy/grafana, README, bench/).
+    /// When a change to them is meant, run the test with HOSHINO_UPDATE_EXPOSITION=1 to rewrite
+    /// the pinned file, and update every reader of the page in the same commit.
+    /// </summary>
+    [Fact]
+    public void WritePrometheus_Shape_MatchesThePinnedExposition()
+    {
+        string shape = MetricsExposition.Shape(_metrics.WritePrometheus());
+        if (Environment.GetEnvironmentVariable("HOSHINO_UPDATE_EXPOSITION") == "1")
+        {
+            File.WriteAllText(Path.Combine(Path.GetDirectoryName(SourceFile())!, MetricsExposition.FileName), shape);
+        }
+
+        string pinned = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Diagnostics", MetricsExposition.FileName));
+
+        Assert.True(pinned == shape,
+            $"the /metrics page changed shape ({MetricsExposition.FirstDifference(pinned, shape)}); if that is meant, see this test's comment");
+    }
+
+    private static string SourceFile([System.Runtime.CompilerServices.CallerFilePath] string path = "") => path;
+
     [Fact]
     public void WritePrometheus_EveryLine_WellFormedAndFamilyDeclaredFirst()
     {
