@@ -70,7 +70,6 @@ internal sealed class VirtualNode : IAsyncDisposable
         await _stop.CancelAsync();
         await _running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         Tun.Dispose();
-        Metrics.Dispose();
         _stop.Dispose();
     }
 }

@@ -8,11 +8,9 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Hoshino.UnitTests.Diagnostics;
 
-public sealed class HoshinoMetricsTests : IDisposable
+public sealed class HoshinoMetricsTests
 {
     private readonly HoshinoMetrics _metrics = new(TimeProvider.System, "1.2.3-test");
-
-    public void Dispose() => _metrics.Dispose();
 
     [Theory]
     [InlineData("hoshino_packets_total", "counter")]
@@ -136,9 +134,11 @@ public sealed class HoshinoMetricsTests : IDisposable
         _metrics.ObjectRejected(RejectReason.WrongSource);
         _metrics.ObjectRejected(RejectReason.TooOld);
         _metrics.ObjectRejected(RejectReason.TooOld);
-        _metrics.StoreRequest(StoreOperation.Put, TimeSpan.FromMilliseconds(2), null);
-        _metrics.StoreRequest(StoreOperation.Put, TimeSpan.FromMilliseconds(2), StoreErrorKind.AccessDenied);
-        _metrics.StoreRequest(StoreOperation.Get, TimeSpan.FromMilliseconds(1), StoreErrorKind.Transient);
+        _metrics.StoreRequest(StoreOperation.Put, TimeSpan.FromMilliseconds(2));
+        _metrics.StoreRequest(StoreOperation.Put, TimeSpan.FromMilliseconds(2));
+        _metrics.StoreError(StoreOperation.Put, StoreErrorKind.AccessDenied);
+        _metrics.StoreRequest(StoreOperation.Get, TimeSpan.FromMilliseconds(1));
+        _metrics.StoreError(StoreOperation.Get, StoreErrorKind.Transient);
         _metrics.StoreRetry(StoreOperation.Put);
         _metrics.StoreRetry(StoreOperation.Put);
         _metrics.DuplicateSuppressed();
@@ -184,7 +184,8 @@ public sealed class HoshinoMetricsTests : IDisposable
         _metrics.PacketsDropped(Direction.Egress, DropReason.Expired, 3);
         _metrics.PacketIgnored(IgnoreReason.NotFromSelf);
         _metrics.ObjectRejected(RejectReason.Malformed);
-        _metrics.StoreRequest(StoreOperation.List, TimeSpan.Zero, StoreErrorKind.NoSuchBucket);
+        _metrics.StoreRequest(StoreOperation.List, TimeSpan.Zero);
+        _metrics.StoreError(StoreOperation.List, StoreErrorKind.NoSuchBucket);
 
         Assert.Equal(2, _metrics.Packets(Direction.Ingress));
         Assert.Equal(0, _metrics.Packets(Direction.Egress));
@@ -200,12 +201,12 @@ public sealed class HoshinoMetricsTests : IDisposable
     [Fact]
     public void WritePrometheus_LatencyHistogram_BucketsCumulativeWithSumAndCount()
     {
-        _metrics.StoreRequest(StoreOperation.Put, TimeSpan.FromMicroseconds(100), null);
-        _metrics.StoreRequest(StoreOperation.Put, TimeSpan.FromMicroseconds(250), null); // on a bound: counted in it (le)
-        _metrics.StoreRequest(StoreOperation.Put, TimeSpan.FromMicroseconds(300), null);
-        _metrics.StoreRequest(StoreOperation.Put, TimeSpan.FromMilliseconds(3), null);
-        _metrics.StoreRequest(StoreOperation.Put, TimeSpan.FromSeconds(30), null);      // beyond the last bound
-        _metrics.StoreRequest(StoreOperation.Get, TimeSpan.FromMilliseconds(1), null);
+        _metrics.StoreRequest(StoreOperation.Put, TimeSpan.FromMicroseconds(100));
+        _metrics.StoreRequest(StoreOperation.Put, TimeSpan.FromMicroseconds(250)); // on a bound: counted in it (le)
+        _metrics.StoreRequest(StoreOperation.Put, TimeSpan.FromMicroseconds(300));
+        _metrics.StoreRequest(StoreOperation.Put, TimeSpan.FromMilliseconds(3));
+        _metrics.StoreRequest(StoreOperation.Put, TimeSpan.FromSeconds(30));      // beyond the last bound
+        _metrics.StoreRequest(StoreOperation.Get, TimeSpan.FromMilliseconds(1));
 
         string page = _metrics.WritePrometheus();
 
@@ -291,7 +292,7 @@ public sealed class HoshinoMetricsTests : IDisposable
     {
         DateTimeOffset started = Process.GetCurrentProcess().StartTime.ToUniversalTime();
         var time = new FakeTimeProvider(started.AddSeconds(42));
-        using var metrics = new HoshinoMetrics(time, "x");
+        var metrics = new HoshinoMetrics(time, "x");
 
         string page = metrics.WritePrometheus();
 
@@ -302,7 +303,7 @@ public sealed class HoshinoMetricsTests : IDisposable
     [Fact]
     public void WritePrometheus_VersionWithQuotes_Escaped()
     {
-        using var metrics = new HoshinoMetrics(TimeProvider.System, "1.0 \"beta\"\\x\nnext");
+        var metrics = new HoshinoMetrics(TimeProvider.System, "1.0 \"beta\"\\x\nnext");
 
         string page = metrics.WritePrometheus();
 
@@ -315,7 +316,7 @@ public sealed class HoshinoMetricsTests : IDisposable
         Parallel.For(0, 100_000, i =>
         {
             _metrics.PacketsMoved(Direction.Egress, 1, 10);
-            _metrics.StoreRequest(StoreOperation.Get, TimeSpan.FromMicroseconds(i % 5000), null);
+            _metrics.StoreRequest(StoreOperation.Get, TimeSpan.FromMicroseconds(i % 5000));
         });
 
         Assert.Equal(100_000, _metrics.Packets(Direction.Egress));
@@ -343,7 +344,11 @@ public sealed class HoshinoMetricsTests : IDisposable
     {
         for (int i = 0; i < count; i++)
         {
-            _metrics.StoreRequest(operation, TimeSpan.FromMilliseconds(1), error);
+            _metrics.StoreRequest(operation, TimeSpan.FromMilliseconds(1));
+            if (error is { } kind)
+            {
+                _metrics.StoreError(operation, kind);
+            }
         }
     }
 
