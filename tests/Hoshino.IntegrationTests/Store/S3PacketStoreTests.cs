@@ -295,6 +295,8 @@ public sealed class S3PacketStoreTests(StoreNetwork network) : PacketStoreContra
         Assert.Equal(1, AllErrors(metrics));
     }
 
+    // Regression: SDK 4.x took the store's own timeout for a stale pooled connection and sent the
+    // GET again (MaxStaleConnectionRetries, outside MaxErrorRetry): two requests for one call.
     [Fact]
     public async Task Get_NoAnswerWithinTimeout_OneGetCountedAsTransient()
     {
@@ -336,6 +338,7 @@ public sealed class S3PacketStoreTests(StoreNetwork network) : PacketStoreContra
         Assert.Equal(RequestChecksumCalculation.WHEN_REQUIRED, config.RequestChecksumCalculation);
         Assert.Equal(ResponseChecksumValidation.WHEN_REQUIRED, config.ResponseChecksumValidation);
         Assert.Equal(0, config.MaxErrorRetry);
+        Assert.Equal(0, config.MaxStaleConnectionRetries);
         Assert.True(config.ForcePathStyle);
         Assert.Equal("eu-central-1", config.AuthenticationRegion);
         Assert.True(config.IgnoreConfiguredEndpointUrls);
