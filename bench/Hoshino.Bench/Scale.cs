@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
-using Amazon.S3;
 using Hoshino.Diagnostics;
 using Hoshino.Ingress;
 using Hoshino.S3;
@@ -31,15 +30,13 @@ internal static class Scale
         string prefix = args.Get("prefix");
         string output = args.Get("out");
 
-        // One SDK client for every virtual node (one process, one connection pool), sized so no node
-        // waits for a connection; each node still counts its own requests.
-        S3StoreOptions options = StoreConnection.Options(args, prefix, maxConnections: 1024);
-        using AmazonS3Client client = S3ClientFactory.CreateClient(options);
+        // Each virtual node has an SDK client of its own, as a real node does (its own connection
+        // pool, of the daemon's size), whose handler counts that node's HTTP requests.
+        S3StoreOptions options = StoreConnection.Options(args, prefix);
         var results = new List<ScaleResult>();
         foreach (int n in counts)
         {
-            using var store = new S3PacketStore(client, options with { KeyPrefix = $"{prefix}n{n}/" });
-            ScaleResult result = await RunOneAsync(store, n, plan, ct);
+            ScaleResult result = await RunOneAsync(options with { KeyPrefix = $"{prefix}n{n}/" }, n, plan, ct);
             results.Add(result);
             Console.Error.WriteLine(
                 $"scale: {n} nodes: idle {result.Idle.ListPerNodePerSecond:F2} LIST/s/node, {result.Idle.HeadPerNodePerSecond:F2} HEAD/s/node (${result.Idle.DollarsPerNodeDay:F3}/node-day); " +
@@ -50,7 +47,7 @@ internal static class Scale
         return 0;
     }
 
-    private static async Task<ScaleResult> RunOneAsync(S3PacketStore store, int n, Plan plan, CancellationToken ct)
+    private static async Task<ScaleResult> RunOneAsync(S3StoreOptions store, int n, Plan plan, CancellationToken ct)
     {
         var ingressOptions = new IngressOptions();
         var nodes = new List<VirtualNode>(n);
@@ -60,7 +57,10 @@ internal static class Scale
         {
             for (int i = 0; i < n; i++)
             {
-                var node = new VirtualNode(i, AddressOf(i), Network, store, ingressOptions) { Delivered = recorder.Record };
+                var node = new VirtualNode(i, AddressOf(i), Network, metrics => S3PacketStore.Create(store with { Metrics = metrics }), ingressOptions)
+                {
+                    Delivered = recorder.Record,
+                };
                 nodes.Add(node);
                 node.Start();
             }

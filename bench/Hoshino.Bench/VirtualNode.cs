@@ -11,24 +11,26 @@ namespace Hoshino.Bench;
 
 /// <summary>
 /// One node without a process of its own: a <see cref="HoshinoNode"/>, as the daemon builds it,
-/// over an in-memory TUN and the real store (counted per node).
+/// over an in-memory TUN and the real store, whose requests it counts in its own <see cref="Metrics"/>.
 /// Whatever the pumps write into the TUN is handed to <see cref="Delivered"/>.
 /// </summary>
 internal sealed class VirtualNode : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly HoshinoNode _node;
+    private readonly IPacketStore _store;
     private Task _running = Task.CompletedTask;
 
-    public VirtualNode(int index, IPAddress address, IPNetwork network, IPacketStore store, IngressOptions ingressOptions)
+    // openStore: the node's store, counting its requests in the metrics it is given (as StoreFactory does).
+    public VirtualNode(int index, IPAddress address, IPNetwork network, Func<HoshinoMetrics, IPacketStore> openStore, IngressOptions ingressOptions)
     {
         Index = index;
         Address = address;
         Metrics = new HoshinoMetrics(TimeProvider.System, "bench");
         Tun = new ChannelTunDevice($"v{index}");
-        var counted = new InstrumentedPacketStore(store, Metrics);
+        _store = openStore(Metrics);
         // No address lease: these nodes share one process and the figures stay comparable with earlier runs.
-        _node = new HoshinoNode(new NodeConfig(address, network, ingressOptions, new EgressOptions(), HoldLease: false), counted,
+        _node = new HoshinoNode(new NodeConfig(address, network, ingressOptions, new EgressOptions(), HoldLease: false), _store,
             new BenchMachine(), Metrics, TimeProvider.System, NullLoggerFactory.Instance);
     }
 
@@ -70,7 +72,7 @@ internal sealed class VirtualNode : IAsyncDisposable
         await _stop.CancelAsync();
         await _running.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         Tun.Dispose();
-        Metrics.Dispose();
+        (_store as IDisposable)?.Dispose();
         _stop.Dispose();
     }
 }

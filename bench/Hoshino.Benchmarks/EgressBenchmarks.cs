@@ -35,7 +35,6 @@ public class EgressBenchmarks
     public void Cleanup()
     {
         _pump.Dispose();
-        _metrics.Dispose();
     }
 
     [Benchmark(Description = "EgressPump.Accept, 1,280 B packet (no-op store)")]

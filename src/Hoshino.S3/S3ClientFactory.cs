@@ -25,6 +25,11 @@ public static class S3ClientFactory
             // every failure; hidden retries would multiply latency and hide errors from metrics.
             RetryMode = RequestRetryMode.Standard,
             MaxErrorRetry = 0,
+            // SDK 4.x also retries "stale pooled connection" errors, up to 10 times and outside
+            // MaxErrorRetry; it took our own request timeout for one and sent the request again
+            // (seen by S3MeteringHandler). SocketsHttpHandler already resends a request whose pooled
+            // connection was closed before it went out; anything later is a failure the loops count.
+            MaxStaleConnectionRetries = 0,
             Timeout = options.RequestTimeout,
             ConnectTimeout = options.ConnectTimeout,
             MaxConnectionsPerServer = options.MaxConnectionsPerServer,

@@ -3,7 +3,8 @@ using Amazon.Runtime;
 namespace Hoshino.S3;
 
 /// <summary>
-/// The HttpClient behind each SDK client: our own pool settings, and no <c>Expect: 100-continue</c>.
+/// The HttpClient behind each SDK client: our own pool settings, no <c>Expect: 100-continue</c>,
+/// and every request counted (<see cref="S3MeteringHandler"/>) when the options name the metrics.
 /// </summary>
 /// <remarks>
 /// The SDK marks every PutObject <c>Expect: 100-continue</c>. When the server answers such a PUT
@@ -34,7 +35,12 @@ internal sealed class S3HttpClientFactory(S3StoreOptions options) : HttpClientFa
         {
             sockets.ConnectCallback = (context, ct) => connect(context.DnsEndPoint, ct);
         }
-        return new HttpClient(new NoExpectContinueHandler(sockets)) { Timeout = options.RequestTimeout };
+        HttpMessageHandler handler = new NoExpectContinueHandler(sockets);
+        if (options.Metrics is { } metrics)
+        {
+            handler = new S3MeteringHandler(handler, metrics);
+        }
+        return new HttpClient(handler) { Timeout = options.RequestTimeout };
     }
 
     /// <summary>Cache per SDK client (null key), so the pool is disposed with its store.</summary>

@@ -10,8 +10,9 @@ namespace Hoshino.S3;
 /// <summary>
 /// <see cref="IPacketStore"/> on an S3 bucket (AWS or an S3-compatible store such as Ceph RGW).
 /// Every request is bounded by <see cref="S3StoreOptions.RequestTimeout"/> and made exactly once:
-/// failures surface as <see cref="PacketStoreException"/> for the daemon's loops to retry and count.
-/// Thread-safe.
+/// failures surface as <see cref="PacketStoreException"/> for the daemon's loops to retry, and are
+/// counted here by kind (<see cref="S3StoreOptions.Metrics"/>); the requests themselves are counted
+/// by the SDK client's <see cref="S3MeteringHandler"/>. Thread-safe.
 /// </summary>
 public sealed class S3PacketStore : IPacketStore, IDisposable
 {
@@ -53,7 +54,7 @@ public sealed class S3PacketStore : IPacketStore, IDisposable
     {
         ArgumentNullException.ThrowIfNull(inboxPrefix);
         var request = new ListObjectsV2Request { BucketName = _bucket, Prefix = _prefix + inboxPrefix, MaxKeys = 1 };
-        await RunAsync("LIST", inboxPrefix, (client, ct) => client.ListObjectsV2Async(request, ct), cancellationToken);
+        await RunAsync(StoreOperation.List, inboxPrefix, (client, ct) => client.ListObjectsV2Async(request, ct), cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -71,7 +72,7 @@ public sealed class S3PacketStore : IPacketStore, IDisposable
         ArraySegment<byte> segment = MemoryMarshal.TryGetArray(body, out ArraySegment<byte> array)
             ? array
             : new ArraySegment<byte>(body.ToArray());
-        return await RunAsync("PUT", key, async (client, ct) =>
+        return await RunAsync(StoreOperation.Put, key, async (client, ct) =>
         {
             using var stream = new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false);
             var request = new PutObjectRequest
@@ -125,7 +126,7 @@ public sealed class S3PacketStore : IPacketStore, IDisposable
                 // would make the whole listing unparseable. URL-encoded, every key comes through.
                 Encoding = EncodingType.Url,
             };
-            ListObjectsV2Response response = await RunAsync("LIST", prefix,
+            ListObjectsV2Response response = await RunAsync(StoreOperation.List, prefix,
                 (client, ct) => client.ListObjectsV2Async(request, ct), cancellationToken);
             // SDK 4.x: S3Objects is null when nothing matched; IsTruncated is nullable.
             foreach (S3Object item in response.S3Objects ?? [])
@@ -153,11 +154,19 @@ public sealed class S3PacketStore : IPacketStore, IDisposable
         ArgumentException.ThrowIfNullOrEmpty(key);
         ArgumentOutOfRangeException.ThrowIfNegative(maxBytes);
         var request = new GetObjectRequest { BucketName = _bucket, Key = _prefix + key };
-        try
+        return await RunAsync<byte[]?>(StoreOperation.Get, key, async (client, ct) =>
         {
-            return await RunAsync("GET", key, async (client, ct) =>
+            GetObjectResponse response;
+            try
             {
-                using GetObjectResponse response = await client.GetObjectAsync(request, ct);
+                response = await client.GetObjectAsync(request, ct);
+            }
+            catch (AmazonS3Exception ex) when (ex is { StatusCode: HttpStatusCode.NotFound, ErrorCode: "NoSuchKey" or null or "" })
+            {
+                return null; // another reader deleted it between our LIST and GET: an answer, not a failure
+            }
+            using (response)
+            {
                 long length = response.ContentLength;
                 if (length > maxBytes)
                 {
@@ -166,15 +175,8 @@ public sealed class S3PacketStore : IPacketStore, IDisposable
                         $"GET {Target(key)}: object is {length} bytes, more than the {maxBytes} allowed");
                 }
                 return await ReadBodyAsync(response.ResponseStream, length, maxBytes, key, ct);
-            }, cancellationToken);
-        }
-        catch (PacketStoreException ex) when (ex.InnerException is AmazonS3Exception
-        {
-            StatusCode: HttpStatusCode.NotFound, ErrorCode: "NoSuchKey" or null or "",
-        })
-        {
-            return null; // another reader deleted it between our LIST and GET
-        }
+            }
+        }, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -182,7 +184,7 @@ public sealed class S3PacketStore : IPacketStore, IDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
         var request = new GetObjectMetadataRequest { BucketName = _bucket, Key = _prefix + key };
-        return await RunAsync("HEAD", key, async (client, ct) =>
+        return await RunAsync(StoreOperation.Head, key, async (client, ct) =>
         {
             try
             {
@@ -211,7 +213,7 @@ public sealed class S3PacketStore : IPacketStore, IDisposable
             foreach (string key in keys.Where(k => !IsXmlSafe(k)))
             {
                 var single = new DeleteObjectRequest { BucketName = _bucket, Key = _prefix + key };
-                await RunAsync("DELETE", key, (client, ct) => client.DeleteObjectAsync(single, ct), cancellationToken);
+                await RunAsync(StoreOperation.Delete, key, (client, ct) => client.DeleteObjectAsync(single, ct), cancellationToken);
             }
             keys = [.. keys.Where(IsXmlSafe)];
         }
@@ -226,20 +228,22 @@ public sealed class S3PacketStore : IPacketStore, IDisposable
             string first = keys[start];
             // Quiet: the response lists only failures, not every deleted key.
             var request = new DeleteObjectsRequest { BucketName = _bucket, Objects = objects, Quiet = true };
-            DeleteObjectsResponse response = await RunAsync("DELETE", count == 1 ? first : $"{first} (+{count - 1} more)",
+            await RunAsync(StoreOperation.Delete, count == 1 ? first : $"{first} (+{count - 1} more)",
                 async (client, ct) =>
                 {
+                    DeleteObjectsResponse response;
                     try
                     {
-                        return await client.DeleteObjectsAsync(request, ct);
+                        response = await client.DeleteObjectsAsync(request, ct);
                     }
                     catch (DeleteObjectsException ex) when (ex.Response is not null)
                     {
-                        // The SDK throws when any key failed; classify from the per-key errors below.
-                        return ex.Response;
+                        // The SDK throws when any key failed; classify from the per-key errors.
+                        response = ex.Response;
                     }
+                    ThrowOnDeleteErrors(response.DeleteErrors); // inside: a batch's per-key failures are its failure
+                    return response;
                 }, cancellationToken);
-            ThrowOnDeleteErrors(response.DeleteErrors);
         }
     }
 
@@ -322,10 +326,12 @@ public sealed class S3PacketStore : IPacketStore, IDisposable
     }
 
     /// <summary>
-    /// Runs one SDK call under the request timeout and maps its failure. Exactly one attempt: the
-    /// client's retries are off (<see cref="S3ClientFactory"/>).
+    /// Runs one SDK call under the request timeout, maps its failure and counts it by kind. Exactly
+    /// one attempt, so one HTTP request (the client's retries are off, <see cref="S3ClientFactory"/>):
+    /// the failure counted here belongs to the request <see cref="S3MeteringHandler"/> counted.
+    /// Cancellation by the caller is not a failure.
     /// </summary>
-    private async Task<T> RunAsync<T>(string operation, string key,
+    private async Task<T> RunAsync<T>(StoreOperation operation, string key,
         Func<IAmazonS3, CancellationToken, Task<T>> call, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -334,14 +340,16 @@ public sealed class S3PacketStore : IPacketStore, IDisposable
         {
             return await call(_client, timeout.Token);
         }
-        catch (PacketStoreException)
+        catch (PacketStoreException ex) when (!cancellationToken.IsCancellationRequested)
         {
+            _options.Metrics?.StoreError(operation, ex.Kind); // ours, after an answer: too large, per-key delete errors
             throw;
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             bool timedOut = ex is OperationCanceledException;
-            PacketStoreException? mapped = S3Errors.Map(operation, Target(key), ex, timedOut, _options.RequestTimeout, Scrub);
+            PacketStoreException? mapped = S3Errors.Map(NameOf(operation), Target(key), ex, timedOut, _options.RequestTimeout, Scrub);
+            _options.Metrics?.StoreError(operation, mapped?.Kind ?? StoreErrorKind.Other);
             if (mapped is null)
             {
                 throw;
@@ -349,6 +357,16 @@ public sealed class S3PacketStore : IPacketStore, IDisposable
             throw mapped;
         }
     }
+
+    /// <summary>The operation as messages name it.</summary>
+    private static string NameOf(StoreOperation operation) => operation switch
+    {
+        StoreOperation.Put => "PUT",
+        StoreOperation.List => "LIST",
+        StoreOperation.Get => "GET",
+        StoreOperation.Head => "HEAD",
+        _ => "DELETE",
+    };
 
     /// <summary>The object in messages; the key escaped, because anyone who may write to the bucket chose it.</summary>
     private string Target(string key) => $"s3://{_bucket}/{_prefix}{LogText.Escape(key)} ({_options.EndpointDescription})";

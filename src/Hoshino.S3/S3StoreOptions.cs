@@ -52,6 +52,13 @@ public sealed record S3StoreOptions
     /// </summary>
     public Func<System.Net.DnsEndPoint, CancellationToken, ValueTask<Stream>>? Connect { get; init; }
 
+    /// <summary>
+    /// Where requests and failures are counted: every HTTP request by the SDK client that
+    /// <see cref="S3ClientFactory"/> builds from these options, every failure by the store. Null:
+    /// not counted. A store over a client built elsewhere counts only failures.
+    /// </summary>
+    public Diagnostics.HoshinoMetrics? Metrics { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     public void Validate()
     {

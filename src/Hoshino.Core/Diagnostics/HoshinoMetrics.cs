@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using System.Text;
 using Hoshino.Packets;
 using Hoshino.Store;
@@ -7,15 +6,12 @@ using Hoshino.Store;
 namespace Hoshino.Diagnostics;
 
 /// <summary>
-/// Every figure the node reports. Recording is a lock-free increment on a closed set of labels;
-/// <see cref="WritePrometheus"/> renders the <c>/metrics</c> page, and the same figures are
-/// published on the <c>Hoshino</c> <see cref="Meter"/> for dotnet-counters and OpenTelemetry.
-/// Thread-safe.
+/// Every figure the node reports, and the only place they are kept: recording is a lock-free
+/// increment on a closed set of labels, and <see cref="WritePrometheus"/> renders the
+/// <c>/metrics</c> page from the same fields (docs/adr/0003). Thread-safe.
 /// </summary>
-public sealed class HoshinoMetrics : IDisposable
+public sealed class HoshinoMetrics
 {
-    public const string MeterName = "Hoshino";
-
     /// <summary>AWS S3 Standard list prices, us-east-1, dollars per request (DELETE is free, HEAD is priced as GET).</summary>
     public static double PriceOf(StoreOperation operation) => operation switch
     {
@@ -51,7 +47,6 @@ public sealed class HoshinoMetrics : IDisposable
     private readonly DateTimeOffset _startTime;
     private readonly TimeProvider _time;
     private readonly string _version;
-    private readonly Meter _meter;
     private Func<int> _egressQueueDepth = () => 0;
     private Func<bool> _addressConflict = () => false;
 
@@ -61,12 +56,6 @@ public sealed class HoshinoMetrics : IDisposable
         _version = version;
         _startTime = Process.GetCurrentProcess().StartTime.ToUniversalTime();
         _latency = [.. Enum.GetValues<StoreOperation>().Select(_ => new Histogram(LatencyBoundsMicros, 1e-6))];
-        _meter = new Meter(MeterName, version);
-        _meter.CreateObservableCounter("hoshino.packets", () => Observe(_packets, d => MetricLabels.Of((Direction)d), "direction"), "{packet}", "Packets moved through the tunnel.");
-        _meter.CreateObservableCounter("hoshino.bytes", () => Observe(_bytes, d => MetricLabels.Of((Direction)d), "direction"), "By", "Bytes of IPv6 packets moved through the tunnel.");
-        _meter.CreateObservableCounter("hoshino.store.requests", () => Observe(_requests, o => MetricLabels.Of((StoreOperation)o), "operation"), "{request}", "Store requests, by operation.");
-        _meter.CreateObservableGauge("hoshino.heartbeat.interval", () => HeartbeatInterval.TotalSeconds, "s", "Current ingress polling interval.");
-        _meter.CreateObservableGauge("hoshino.egress.queue.depth", () => _egressQueueDepth(), "{packet}", "Packets waiting to be sent to the store.");
     }
 
     /// <summary>The heartbeat's current interval; set by the ingress loop.</summary>
@@ -133,15 +122,23 @@ public sealed class HoshinoMetrics : IDisposable
         }
     }
 
-    public void StoreRequest(StoreOperation operation, TimeSpan elapsed, StoreErrorKind? error)
+    /// <summary>
+    /// One request to the store, failed or not, and how long it took. S3: one per HTTP request,
+    /// recorded by the client's handler; a store without requests of its own (dir:) records one
+    /// per operation (<see cref="Store.InstrumentedPacketStore"/>).
+    /// </summary>
+    public void StoreRequest(StoreOperation operation, TimeSpan elapsed)
     {
         Interlocked.Increment(ref _requests[(int)operation]);
         _latency[(int)operation].Record((long)elapsed.TotalMicroseconds);
-        if (error is { } kind)
-        {
-            Interlocked.Increment(ref _errors[(int)operation, (int)kind]);
-        }
     }
+
+    /// <summary>
+    /// A store request failed, and why. Recorded where the failure is understood (the S3 store,
+    /// once per failed SDK call, each one HTTP request), apart from <see cref="StoreRequest"/>.
+    /// </summary>
+    public void StoreError(StoreOperation operation, StoreErrorKind kind) =>
+        Interlocked.Increment(ref _errors[(int)operation, (int)kind]);
 
     public void StoreRetry(StoreOperation operation) => Interlocked.Increment(ref _retries[(int)operation]);
 
@@ -297,14 +294,4 @@ public sealed class HoshinoMetrics : IDisposable
         w.Family("dotnet_gc_pause_ratio", "gauge", "Share of time spent paused in GC since start.");
         w.Sample("dotnet_gc_pause_ratio", "", gc.PauseTimePercentage / 100.0);
     }
-
-    private static IEnumerable<Measurement<long>> Observe(long[] values, Func<int, string> label, string key)
-    {
-        for (int i = 0; i < values.Length; i++)
-        {
-            yield return new Measurement<long>(Volatile.Read(ref values[i]), new KeyValuePair<string, object?>(key, label(i)));
-        }
-    }
-
-    public void Dispose() => _meter.Dispose();
 }

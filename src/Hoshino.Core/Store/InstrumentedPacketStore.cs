@@ -4,9 +4,10 @@ using Hoshino.Diagnostics;
 namespace Hoshino.Store;
 
 /// <summary>
-/// Counts and times every request to the store it wraps, by operation and error kind. It assumes
-/// one call is one request, which holds for the S3 store when listing at most 1,000 keys and
-/// deleting at most 1,000 at once (the ingress loop never asks for more).
+/// Counts and times every call to the store it wraps as one request, by operation and error kind:
+/// for stores that make no requests of their own (dir:, in-memory). Never wrap the S3 store in it:
+/// that store counts each HTTP request it makes, which is not one per call (a LIST of more than
+/// 1,000 keys is several pages, a DeleteAsync several batches), and would be counted twice.
 /// </summary>
 public sealed class InstrumentedPacketStore(IPacketStore inner, HoshinoMetrics metrics) : IPacketStore
 {
@@ -42,12 +43,13 @@ public sealed class InstrumentedPacketStore(IPacketStore inner, HoshinoMetrics m
         try
         {
             T result = await request();
-            metrics.StoreRequest(operation, Stopwatch.GetElapsedTime(start), error: null);
+            metrics.StoreRequest(operation, Stopwatch.GetElapsedTime(start));
             return result;
         }
         catch (PacketStoreException ex)
         {
-            metrics.StoreRequest(operation, Stopwatch.GetElapsedTime(start), ex.Kind);
+            metrics.StoreRequest(operation, Stopwatch.GetElapsedTime(start));
+            metrics.StoreError(operation, ex.Kind);
             throw;
         }
         catch (OperationCanceledException)
@@ -56,7 +58,8 @@ public sealed class InstrumentedPacketStore(IPacketStore inner, HoshinoMetrics m
         }
         catch (Exception)
         {
-            metrics.StoreRequest(operation, Stopwatch.GetElapsedTime(start), StoreErrorKind.Other);
+            metrics.StoreRequest(operation, Stopwatch.GetElapsedTime(start));
+            metrics.StoreError(operation, StoreErrorKind.Other);
             throw;
         }
     }

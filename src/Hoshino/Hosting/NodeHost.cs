@@ -41,10 +41,10 @@ internal static partial class NodeHost
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => new HoshinoMetrics(sp.GetRequiredService<TimeProvider>(), Version));
+        // Counted exactly once: S3 per HTTP request, dir: per operation (StoreFactory).
         builder.Services.AddSingleton(sp => new OwnedStore(
-            StoreFactory.Create(settings.Store, settings.S3Endpoint, settings.S3Region, settings.StoreNetns)));
-        builder.Services.AddSingleton<IPacketStore>(sp =>
-            new InstrumentedPacketStore(sp.GetRequiredService<OwnedStore>().Store, sp.GetRequiredService<HoshinoMetrics>()));
+            StoreFactory.Create(settings.Store, settings.S3Endpoint, settings.S3Region, settings.StoreNetns, sp.GetRequiredService<HoshinoMetrics>())));
+        builder.Services.AddSingleton<IPacketStore>(sp => sp.GetRequiredService<OwnedStore>().Store);
         builder.Services.AddSingleton(new OwnedKey(settings.Ingress.Key));
         builder.Services.AddSingleton<IHostMachine, LinuxHostMachine>();
         builder.Services.AddSingleton(sp => new HoshinoNode(new NodeConfig(settings.Address, settings.Network, settings.Ingress, settings.Egress),

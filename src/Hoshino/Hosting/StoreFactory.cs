@@ -1,4 +1,5 @@
 using Hoshino.Cli.Commands;
+using Hoshino.Diagnostics;
 using Hoshino.S3;
 using Hoshino.Store;
 
@@ -7,18 +8,30 @@ namespace Hoshino.Cli.Hosting;
 /// <summary>Builds the store named by <c>--store</c>.</summary>
 internal static class StoreFactory
 {
-    public static IPacketStore Create(StoreUri store, string? endpoint, string region, string? storeNetns = null) =>
-        store.IsS3
-            ? S3PacketStore.Create(new S3StoreOptions
+    /// <summary>
+    /// The store, its requests counted in <paramref name="metrics"/> (null: not counted) exactly
+    /// once: S3 counts every HTTP request it makes; the dir: store, which makes none, is counted
+    /// per operation (<see cref="InstrumentedPacketStore"/>).
+    /// </summary>
+    public static IPacketStore Create(StoreUri store, string? endpoint, string region, string? storeNetns = null,
+        HoshinoMetrics? metrics = null)
+    {
+        if (store.IsS3)
+        {
+            return S3PacketStore.Create(new S3StoreOptions
             {
                 Bucket = store.Location,
                 KeyPrefix = store.KeyPrefix,
                 ServiceUrl = endpoint,
                 Region = region,
                 Connect = storeNetns is null ? null : new Linux.NetworkNamespaceConnector(storeNetns).ConnectAsync,
-            })
-            // A shared directory may hold a peer's links and FIFOs: resolve nothing through them (openat, O_NOFOLLOW).
-            : new DirectoryPacketStore(new Linux.Store.LinuxStoreFileSystem(store.Location));
+                Metrics = metrics,
+            });
+        }
+        // A shared directory may hold a peer's links and FIFOs: resolve nothing through them (openat, O_NOFOLLOW).
+        var directory = new DirectoryPacketStore(new Linux.Store.LinuxStoreFileSystem(store.Location));
+        return metrics is null ? directory : new InstrumentedPacketStore(directory, metrics);
+    }
 
     /// <summary>
     /// Checks at start-up that the store is there and these credentials may use it. A store that

@@ -120,7 +120,7 @@ public sealed partial class MonitoringTests
         uses.AddRange(DashboardQueries(await File.ReadAllTextAsync(DashboardFile, Ct)));
         Assert.True(uses.Count >= 25, $"only {uses.Count} expressions read");
 
-        MetricsPage page = MetricsPage.Parse(await RunningNodeMetricsAsync());
+        MetricsPage page = MetricsPage.Parse(await RunningNodePage.Value);
         Assert.Contains("hoshino_build_info", page.SampleNames); // the page is the node's
 
         var problems = new List<string>();
@@ -158,6 +158,18 @@ public sealed partial class MonitoringTests
         {
             Assert.Contains(expected, used);
         }
+    }
+
+    [Fact]
+    public async Task MetricsPage_RunningNode_HasThePinnedShape()
+    {
+        string pinned = await File.ReadAllTextAsync(
+            RepositoryFiles.File("tests", "Hoshino.UnitTests", "Diagnostics", Hoshino.UnitTests.Diagnostics.MetricsExposition.FileName), Ct);
+
+        string shape = Hoshino.UnitTests.Diagnostics.MetricsExposition.Shape(await RunningNodePage.Value);
+
+        Assert.True(pinned == shape,
+            $"a running node's /metrics differs from the pinned shape: {Hoshino.UnitTests.Diagnostics.MetricsExposition.FirstDifference(pinned, shape)}");
     }
 
     [Theory]
@@ -203,6 +215,9 @@ public sealed partial class MonitoringTests
         Assert.True(page.IsCounterLike("om_total"));
         Assert.False(page.IsCounterLike("g"));
     }
+
+    /// <summary>One running node's page, read once for the tests of this class that need one.</summary>
+    private static readonly Lazy<Task<string>> RunningNodePage = new(RunningNodeMetricsAsync);
 
     /// <summary>Starts a real node (dir: store, its own network namespace) and returns its /metrics page.</summary>
     private static async Task<string> RunningNodeMetricsAsync()

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Amazon.Runtime;
+using Hoshino.Diagnostics;
 using Hoshino.IntegrationTests.Infrastructure;
 using Hoshino.S3;
 using Hoshino.Store;
@@ -34,6 +35,101 @@ public sealed class S3PacketStoreTests(StoreNetwork network) : PacketStoreContra
         Assert.Equal([key], (await a.ListAsync(Inbox(Dest), 10, Ct)).Select(o => o.Key));
         Assert.Empty(await b.ListAsync(Inbox(Dest), 10, Ct));
         Assert.Null(await b.GetAsync(key, MaxBytes, Ct));
+    }
+
+    [Fact]
+    public async Task ListAndDelete_2500Keys_CountEveryPageAndEveryBatch()
+    {
+        await network.EnsureStartedAsync(Ct);
+        var metrics = new HoshinoMetrics(TimeProvider.System, "test");
+        using var store = S3PacketStore.Create(network.CreateOptions(NewPrefix()) with { Metrics = metrics });
+        string[] keys = [.. Enumerable.Range(0, 2500).Select(_ => KeyFor())];
+        await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = Ct },
+            async (key, ct) => await store.PutAsync(key, Body("x"), ct));
+        Assert.Equal(2500, metrics.Requests(StoreOperation.Put));
+
+        IReadOnlyList<StoredObject> listed = await store.ListAsync(Inbox(Dest), 10_000, Ct);
+        long lists = metrics.Requests(StoreOperation.List);
+        await store.DeleteAsync([.. listed.Select(o => o.Key)], Ct);
+        long deletes = metrics.Requests(StoreOperation.Delete);
+
+        Assert.Equal(2500, listed.Count);
+        Assert.Equal(3, lists);   // pages of 1,000, 1,000 and 500 keys
+        Assert.Equal(3, deletes); // DeleteObjects of 1,000, 1,000 and 500 keys
+        Assert.Equal(0, AllErrors(metrics));
+        Assert.Empty(await store.ListAsync(Inbox(Dest), 10, Ct));
+        // What AWS would bill: every PUT, the four LIST pages; deletes are free.
+        Assert.Equal(2500 * HoshinoMetrics.PriceOf(StoreOperation.Put) + 4 * HoshinoMetrics.PriceOf(StoreOperation.List),
+            metrics.EstimatedCostDollars(), 12);
+    }
+
+    [Fact]
+    public async Task Delete_KeyXmlCannotCarry_CountsItsOwnDeleteBesideTheBatch()
+    {
+        await network.EnsureStartedAsync(Ct);
+        var metrics = new HoshinoMetrics(TimeProvider.System, "test");
+        using var store = S3PacketStore.Create(network.CreateOptions(NewPrefix()) with { Metrics = metrics });
+        string[] keys = [KeyFor(), $"{Dest}/\u0001/doorbell", KeyFor()];
+        foreach (string key in keys)
+        {
+            await store.PutAsync(key, Body(key), Ct);
+        }
+
+        await store.DeleteAsync(keys, Ct);
+
+        Assert.Equal(2, metrics.Requests(StoreOperation.Delete)); // a DELETE of the one key, a DeleteObjects of the others
+        Assert.Equal(0, AllErrors(metrics));
+        Assert.Empty(await store.ListAsync(Inbox(Dest), 10, Ct));
+    }
+
+    [Fact]
+    public async Task Answers_MissingKeyAndTakenKey_CountedAsRequestsNotFailures()
+    {
+        await network.EnsureStartedAsync(Ct);
+        var metrics = new HoshinoMetrics(TimeProvider.System, "test");
+        using var store = S3PacketStore.Create(network.CreateOptions(NewPrefix()) with { Metrics = metrics });
+        string key = $"{Dest}/{Dest}/lease";
+
+        Assert.Null(await store.GetAsync(KeyFor(), MaxBytes, Ct));      // 404 NoSuchKey
+        Assert.Null(await store.GetTagAsync(KeyFor(), Ct));             // 404, no body
+        Assert.True(await store.PutIfAbsentAsync(key, Body("a"), Ct));
+        Assert.False(await store.PutIfAbsentAsync(key, Body("b"), Ct)); // 412
+
+        Assert.Equal(1, metrics.Requests(StoreOperation.Get));
+        Assert.Equal(1, metrics.Requests(StoreOperation.Head));
+        Assert.Equal(2, metrics.Requests(StoreOperation.Put));
+        Assert.Equal(0, AllErrors(metrics));
+    }
+
+    [Fact]
+    public async Task Get_ObjectLargerThanAllowed_OneGetCountedAsTooLarge()
+    {
+        await network.EnsureStartedAsync(Ct);
+        var metrics = new HoshinoMetrics(TimeProvider.System, "test");
+        using var store = S3PacketStore.Create(network.CreateOptions(NewPrefix()) with { Metrics = metrics });
+        string key = KeyFor();
+        await store.PutAsync(key, new byte[4096], Ct);
+
+        var ex = await Assert.ThrowsAsync<PacketStoreException>(() => store.GetAsync(key, 1024, Ct));
+
+        Assert.Equal(StoreErrorKind.TooLarge, ex.Kind);
+        Assert.Equal(1, metrics.Requests(StoreOperation.Get));
+        Assert.Equal(1, metrics.Errors(StoreOperation.Get, StoreErrorKind.TooLarge));
+        Assert.Equal(1, AllErrors(metrics));
+    }
+
+    [Fact]
+    public async Task Probe_WrongSecretKey_OneListCountedAsInvalidCredentials()
+    {
+        await network.EnsureStartedAsync(Ct);
+        var metrics = new HoshinoMetrics(TimeProvider.System, "test");
+        using var store = S3PacketStore.Create(network.CreateOptions(NewPrefix()) with { SecretKey = "WRONG" + network.SecretKey[5..], Metrics = metrics });
+
+        await Assert.ThrowsAsync<PacketStoreException>(() => store.ProbeAsync(Inbox(Dest), Ct));
+
+        Assert.Equal(1, metrics.Requests(StoreOperation.List));
+        Assert.Equal(1, metrics.Errors(StoreOperation.List, StoreErrorKind.InvalidCredentials));
+        Assert.Equal(1, AllErrors(metrics));
     }
 
     [Fact]
@@ -188,6 +284,41 @@ public sealed class S3PacketStoreTests(StoreNetwork network) : PacketStoreContra
     }
 
     [Fact]
+    public async Task Probe_ClosedPort_OneListCountedAsTransient()
+    {
+        var metrics = new HoshinoMetrics(TimeProvider.System, "test");
+        using var store = S3PacketStore.Create(OfflineOptions($"http://127.0.0.1:{ClosedLoopbackPort()}") with { Metrics = metrics });
+
+        await Assert.ThrowsAsync<PacketStoreException>(() => store.ProbeAsync(Inbox(Dest), Ct));
+
+        Assert.Equal(1, metrics.Requests(StoreOperation.List));
+        Assert.Equal(1, metrics.Errors(StoreOperation.List, StoreErrorKind.Transient));
+        Assert.Equal(1, AllErrors(metrics));
+    }
+
+    // Regression: SDK 4.x took the store's own timeout for a stale pooled connection and sent the
+    // GET again (MaxStaleConnectionRetries, outside MaxErrorRetry): two requests for one call.
+    [Fact]
+    public async Task Get_NoAnswerWithinTimeout_OneGetCountedAsTransient()
+    {
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var metrics = new HoshinoMetrics(TimeProvider.System, "test");
+        var options = OfflineOptions($"http://127.0.0.1:{((IPEndPoint)silent.LocalEndpoint).Port}") with
+        {
+            RequestTimeout = TimeSpan.FromSeconds(1),
+            Metrics = metrics,
+        };
+        using var store = S3PacketStore.Create(options);
+
+        await Assert.ThrowsAsync<PacketStoreException>(() => store.GetAsync(KeyFor(), MaxBytes, Ct));
+
+        Assert.Equal(1, metrics.Requests(StoreOperation.Get));
+        Assert.Equal(1, metrics.Errors(StoreOperation.Get, StoreErrorKind.Transient));
+        Assert.Equal(1, AllErrors(metrics));
+    }
+
+    [Fact]
     public async Task List_CallerCancels_ThrowsOperationCanceled()
     {
         using var silent = new TcpListener(IPAddress.Loopback, 0);
@@ -208,6 +339,7 @@ public sealed class S3PacketStoreTests(StoreNetwork network) : PacketStoreContra
         Assert.Equal(RequestChecksumCalculation.WHEN_REQUIRED, config.RequestChecksumCalculation);
         Assert.Equal(ResponseChecksumValidation.WHEN_REQUIRED, config.ResponseChecksumValidation);
         Assert.Equal(0, config.MaxErrorRetry);
+        Assert.Equal(0, config.MaxStaleConnectionRetries);
         Assert.True(config.ForcePathStyle);
         Assert.Equal("eu-central-1", config.AuthenticationRegion);
         Assert.True(config.IgnoreConfiguredEndpointUrls);
@@ -258,6 +390,9 @@ public sealed class S3PacketStoreTests(StoreNetwork network) : PacketStoreContra
         AccessKey = "OFFLINEACCESSKEY0000",
         SecretKey = OfflineSecret,
     };
+
+    private static long AllErrors(HoshinoMetrics metrics) =>
+        Enum.GetValues<StoreOperation>().Sum(op => Enum.GetValues<StoreErrorKind>().Sum(kind => metrics.Errors(op, kind)));
 
     private static int ClosedLoopbackPort()
     {

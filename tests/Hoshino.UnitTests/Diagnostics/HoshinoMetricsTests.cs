@@ -8,11 +8,9 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Hoshino.UnitTests.Diagnostics;
 
-public sealed class HoshinoMetricsTests : IDisposable
+public sealed class HoshinoMetricsTests
 {
     private readonly HoshinoMetrics _metrics = new(TimeProvider.System, "1.2.3-test");
-
-    public void Dispose() => _metrics.Dispose();
 
     [Theory]
     [InlineData("hoshino_packets_total", "counter")]
@@ -44,6 +42,28 @@ public sealed class HoshinoMetricsTests : IDisposable
         Assert.Single(PrometheusText.Lines(page), l => l == $"# TYPE {family} {type}");
         Assert.Single(PrometheusText.Lines(page), l => l.StartsWith($"# HELP {family} ", StringComparison.Ordinal));
     }
+
+    /// <summary>
+    /// Families, types, HELP texts and label sets are a contract (deploy/grafana, README, bench/).
+    /// When a change to them is meant, run the test with HOSHINO_UPDATE_EXPOSITION=1 to rewrite
+    /// the pinned file, and update every reader of the page in the same commit.
+    /// </summary>
+    [Fact]
+    public void WritePrometheus_Shape_MatchesThePinnedExposition()
+    {
+        string shape = MetricsExposition.Shape(_metrics.WritePrometheus());
+        if (Environment.GetEnvironmentVariable("HOSHINO_UPDATE_EXPOSITION") == "1")
+        {
+            File.WriteAllText(Path.Combine(Path.GetDirectoryName(SourceFile())!, MetricsExposition.FileName), shape);
+        }
+
+        string pinned = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Diagnostics", MetricsExposition.FileName));
+
+        Assert.True(pinned == shape,
+            $"the /metrics page changed shape ({MetricsExposition.FirstDifference(pinned, shape)}); if that is meant, see this test's comment");
+    }
+
+    private static string SourceFile([System.Runtime.CompilerServices.CallerFilePath] string path = "") => path;
 
     [Fact]
     public void WritePrometheus_EveryLine_WellFormedAndFamilyDeclaredFirst()
@@ -114,9 +134,11 @@ public sealed class HoshinoMetricsTests : IDisposable
         _metrics.ObjectRejected(RejectReason.WrongSource);
         _metrics.ObjectRejected(RejectReason.TooOld);
         _metrics.ObjectRejected(RejectReason.TooOld);
-        _metrics.StoreRequest(StoreOperation.Put, TimeSpan.FromMilliseconds(2), null);
-        _metrics.StoreRequest(StoreOperation.Put, TimeSpan.FromMilliseconds(2), StoreErrorKind.AccessDenied);
-        _metrics.StoreRequest(StoreOperation.Get, TimeSpan.FromMilliseconds(1), StoreErrorKind.Transient);
+        _metrics.StoreRequest(StoreOperation.Put, TimeSpan.FromMilliseconds(2));
+        _metrics.StoreRequest(StoreOperation.Put, TimeSpan.FromMilliseconds(2));
+        _metrics.StoreError(StoreOperation.Put, StoreErrorKind.AccessDenied);
+        _metrics.StoreRequest(StoreOperation.Get, TimeSpan.FromMilliseconds(1));
+        _metrics.StoreError(StoreOperation.Get, StoreErrorKind.Transient);
         _metrics.StoreRetry(StoreOperation.Put);
         _metrics.StoreRetry(StoreOperation.Put);
         _metrics.DuplicateSuppressed();
@@ -162,7 +184,8 @@ public sealed class HoshinoMetricsTests : IDisposable
         _metrics.PacketsDropped(Direction.Egress, DropReason.Expired, 3);
         _metrics.PacketIgnored(IgnoreReason.NotFromSelf);
         _metrics.ObjectRejected(RejectReason.Malformed);
-        _metrics.StoreRequest(StoreOperation.List, TimeSpan.Zero, StoreErrorKind.NoSuchBucket);
+        _metrics.StoreRequest(StoreOperation.List, TimeSpan.Zero);
+        _metrics.StoreError(StoreOperation.List, StoreErrorKind.NoSuchBucket);
 
         Assert.Equal(2, _metrics.Packets(Direction.Ingress));
         Assert.Equal(0, _metrics.Packets(Direction.Egress));
@@ -178,12 +201,12 @@ public sealed class HoshinoMetricsTests : IDisposable
     [Fact]
     public void WritePrometheus_LatencyHistogram_BucketsCumulativeWithSumAndCount()
     {
-        _metrics.StoreRequest(StoreOperation.Put, TimeSpan.FromMicroseconds(100), null);
-        _metrics.StoreRequest(StoreOperation.Put, TimeSpan.FromMicroseconds(250), null); // on a bound: counted in it (le)
-        _metrics.StoreRequest(StoreOperation.Put, TimeSpan.FromMicroseconds(300), null);
-        _metrics.StoreRequest(StoreOperation.Put, TimeSpan.FromMilliseconds(3), null);
-        _metrics.StoreRequest(StoreOperation.Put, TimeSpan.FromSeconds(30), null);      // beyond the last bound
-        _metrics.StoreRequest(StoreOperation.Get, TimeSpan.FromMilliseconds(1), null);
+        _metrics.StoreRequest(StoreOperation.Put, TimeSpan.FromMicroseconds(100));
+        _metrics.StoreRequest(StoreOperation.Put, TimeSpan.FromMicroseconds(250)); // on a bound: counted in it (le)
+        _metrics.StoreRequest(StoreOperation.Put, TimeSpan.FromMicroseconds(300));
+        _metrics.StoreRequest(StoreOperation.Put, TimeSpan.FromMilliseconds(3));
+        _metrics.StoreRequest(StoreOperation.Put, TimeSpan.FromSeconds(30));      // beyond the last bound
+        _metrics.StoreRequest(StoreOperation.Get, TimeSpan.FromMilliseconds(1));
 
         string page = _metrics.WritePrometheus();
 
@@ -269,7 +292,7 @@ public sealed class HoshinoMetricsTests : IDisposable
     {
         DateTimeOffset started = Process.GetCurrentProcess().StartTime.ToUniversalTime();
         var time = new FakeTimeProvider(started.AddSeconds(42));
-        using var metrics = new HoshinoMetrics(time, "x");
+        var metrics = new HoshinoMetrics(time, "x");
 
         string page = metrics.WritePrometheus();
 
@@ -280,7 +303,7 @@ public sealed class HoshinoMetricsTests : IDisposable
     [Fact]
     public void WritePrometheus_VersionWithQuotes_Escaped()
     {
-        using var metrics = new HoshinoMetrics(TimeProvider.System, "1.0 \"beta\"\\x\nnext");
+        var metrics = new HoshinoMetrics(TimeProvider.System, "1.0 \"beta\"\\x\nnext");
 
         string page = metrics.WritePrometheus();
 
@@ -293,7 +316,7 @@ public sealed class HoshinoMetricsTests : IDisposable
         Parallel.For(0, 100_000, i =>
         {
             _metrics.PacketsMoved(Direction.Egress, 1, 10);
-            _metrics.StoreRequest(StoreOperation.Get, TimeSpan.FromMicroseconds(i % 5000), null);
+            _metrics.StoreRequest(StoreOperation.Get, TimeSpan.FromMicroseconds(i % 5000));
         });
 
         Assert.Equal(100_000, _metrics.Packets(Direction.Egress));
@@ -321,7 +344,11 @@ public sealed class HoshinoMetricsTests : IDisposable
     {
         for (int i = 0; i < count; i++)
         {
-            _metrics.StoreRequest(operation, TimeSpan.FromMilliseconds(1), error);
+            _metrics.StoreRequest(operation, TimeSpan.FromMilliseconds(1));
+            if (error is { } kind)
+            {
+                _metrics.StoreError(operation, kind);
+            }
         }
     }
 

@@ -25,7 +25,6 @@ public sealed class EgressPumpTests : IDisposable
     {
         _release.TrySetResult();
         _tun.Dispose();
-        _metrics.Dispose();
     }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -27,7 +27,6 @@ public sealed class IngressPumpHostileTests : IDisposable
     public void Dispose()
     {
         _tun.Dispose();
-        _metrics.Dispose();
     }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

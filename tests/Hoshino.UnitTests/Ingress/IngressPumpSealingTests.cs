@@ -32,7 +32,6 @@ public sealed class IngressPumpSealingTests : IDisposable
     public void Dispose()
     {
         _tun.Dispose();
-        _metrics.Dispose();
         _key.Dispose();
         _otherKey.Dispose();
     }

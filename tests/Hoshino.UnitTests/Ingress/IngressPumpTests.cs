@@ -26,7 +26,6 @@ public sealed class IngressPumpTests : IDisposable
     public void Dispose()
     {
         _tun.Dispose();
-        _metrics.Dispose();
         _dir.Dispose();
     }
 

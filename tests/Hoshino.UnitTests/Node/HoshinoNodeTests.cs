@@ -31,8 +31,8 @@ public sealed class HoshinoNodeTests
     public async Task Run_TwoNodesOnOneStore_APacketCrossesAndTheLeasesAreHeldThenReleased()
     {
         var store = new MemoryPacketStore();
-        using var metricsA = new HoshinoMetrics(TimeProvider.System, "test");
-        using var metricsB = new HoshinoMetrics(TimeProvider.System, "test");
+        var metricsA = new HoshinoMetrics(TimeProvider.System, "test");
+        var metricsB = new HoshinoMetrics(TimeProvider.System, "test");
         HoshinoNode a = Build(Self, store, metricsA, 1), b = Build(Peer, store, metricsB, 2);
         await a.AcquireAddressAsync(Ct);
         await b.AcquireAddressAsync(Ct);
@@ -72,7 +72,7 @@ public sealed class HoshinoNodeTests
     [Fact]
     public async Task Run_ALoopFails_TheOthersStopAndTheFailureNamesTheLoop()
     {
-        using var metrics = new HoshinoMetrics(TimeProvider.System, "test");
+        var metrics = new HoshinoMetrics(TimeProvider.System, "test");
         HoshinoNode node = Build(Self, new MemoryPacketStore(), metrics, 1);
 
         NodeLoopException ex = await Assert.ThrowsAsync<NodeLoopException>(

@@ -4,12 +4,10 @@ using Hoshino.UnitTests.TestSupport;
 
 namespace Hoshino.UnitTests.Store;
 
-public sealed class InstrumentedPacketStoreTests : IDisposable
+public sealed class InstrumentedPacketStoreTests
 {
     private readonly HoshinoMetrics _metrics = new(TimeProvider.System, "test");
     private readonly ScriptedStore _inner = new();
-
-    public void Dispose() => _metrics.Dispose();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
