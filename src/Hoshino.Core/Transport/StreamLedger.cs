@@ -1,0 +1,461 @@
+using Hoshino.Packets;
+
+namespace Hoshino.Transport;
+
+/// <summary>
+/// The receiver's side of transport v2 for one inbox (docs/adr/0010-transport-v2.md): which streams
+/// exist and where each one's cursor is, which names to GET next (listed ones, the hole a stream's
+/// delivery waits for, and a few past the end of a flowing or probed stream), what to deliver now
+/// and in which order, when a hole has waited long enough to be skipped, what to delete and what to
+/// refuse. Events go in (<see cref="Listed"/>, <see cref="Found"/>, <see cref="Missing"/>,
+/// <see cref="Failed"/>, <see cref="Rejected"/>, <see cref="Probe"/>); <see cref="Next"/> says what
+/// to do. Pure: no store, no clock (times are arguments), no I/O; the body type is the caller's.
+/// Not thread-safe: the polling loop owns it.
+/// </summary>
+/// <remarks>
+/// Contracts. Keys handed in are for this inbox and screened by the caller (destination, source
+/// inside the network and not this node, listed size), as v1 keys are. Every name in
+/// <see cref="StreamDecisions{TBody}.Gets"/> is answered exactly once by Found, Missing, Failed or
+/// Rejected. Bounds: streams (<see cref="StreamLedgerOptions.MaxStreams"/>, per sender
+/// <see cref="StreamLedgerOptions.MaxEpochsPerSource"/>), known names, GETs in flight and buffered
+/// objects and bytes are each capped; a fetched object is delivered (or dropped with its stream) at
+/// most <see cref="StreamLedgerOptions.HoleBound"/> after it was fetched, whatever is missing before
+/// it, provided <see cref="Next"/> is called by each <see cref="StreamDecisions{TBody}.WakeAt"/>.
+/// Nothing is delivered twice while its stream is remembered: a number below a stream's cursor is
+/// delivered only if it was skipped, and only once.
+/// </remarks>
+internal sealed partial class StreamLedger<TBody>
+{
+    /// <summary>
+    /// Sequence numbers at or past this are refused (<see cref="StreamReject.TooFarAhead"/>): a
+    /// sender needs 2^62 objects to get there and must start a new epoch first; it keeps every sum
+    /// the ledger makes far from overflow.
+    /// </summary>
+    public const long SequenceLimit = 1L << 62;
+
+    private readonly Address16 _self;
+    private readonly StreamLedgerOptions _options;
+    private readonly Dictionary<StreamId, InboundStream<TBody>> _streams = [];
+    private readonly Dictionary<Address16, List<InboundStream<TBody>>> _bySource = [];
+    /// <summary>Per sender, its newest epoch and when it appeared: older epochs appearing long after are stale.</summary>
+    private readonly Dictionary<Address16, (Ulid Epoch, DateTimeOffset Seen)> _newest = [];
+    /// <summary>Streams with slots, a probe asked for, or flowing: the only ones <see cref="Next"/> looks at.</summary>
+    private readonly HashSet<InboundStream<TBody>> _busy = [];
+    /// <summary>Retired streams, longest-retired first: the first displaced when the ledger is full.</summary>
+    private readonly LinkedList<InboundStream<TBody>> _retired = new();
+    private readonly HashSet<StreamKey> _inFlight = [];
+    private List<StreamDelivery<TBody>> _deliveries = [];
+    private List<StreamKey> _deletes = [];
+    private List<StreamRejection> _rejects = [];
+    private int _known;
+    private int _buffered;
+    private long _bufferedBytes;
+    private int _rotation;
+    private DateTimeOffset _lastHousekeeping = DateTimeOffset.MinValue;
+
+    public StreamLedger(Address16 self, StreamLedgerOptions? options = null)
+    {
+        _self = self;
+        _options = options ?? new StreamLedgerOptions();
+    }
+
+    public StreamLedgerOptions Options => _options;
+    public int StreamCount => _streams.Count;
+    public int LiveStreamCount => _streams.Count - _retired.Count;
+    public int KnownCount => _known;
+    public int InFlightCount => _inFlight.Count;
+    public int BufferedCount => _buffered;
+    public long BufferedBytes => _bufferedBytes;
+    public int SlotCount => _streams.Values.Sum(s => s.Slots.Count);
+    /// <summary>Numbers skipped as holes (each counted once).</summary>
+    public long HolesSkipped { get; private set; }
+    /// <summary>Skipped numbers delivered after all, when they turned up.</summary>
+    public long LateDeliveries { get; private set; }
+
+    /// <summary>The cursor of <paramref name="stream"/>, or null when it is not remembered.</summary>
+    public long? NextOf(StreamId stream) => _streams.TryGetValue(stream, out InboundStream<TBody>? s) ? s.Next : null;
+
+    /// <summary>A listing showed these names (in any order: S3 Express lists unordered).</summary>
+    public void Listed(IEnumerable<StreamKey> keys, DateTimeOffset now)
+    {
+        Dictionary<StreamId, List<StreamKey>>? fresh = null;
+        foreach (StreamKey key in keys)
+        {
+            if (key.Destination != _self)
+            {
+                continue; // the caller screens destinations; nothing to remember about another inbox
+            }
+            if (key.Sequence >= SequenceLimit)
+            {
+                Reject(key, StreamReject.TooFarAhead);
+            }
+            else if (_streams.TryGetValue(key.Stream, out InboundStream<TBody>? stream))
+            {
+                Offer(stream, key, now);
+            }
+            else
+            {
+                fresh ??= [];
+                if (!fresh.TryGetValue(key.Stream, out List<StreamKey>? list))
+                {
+                    fresh[key.Stream] = list = [];
+                }
+                list.Add(key);
+            }
+        }
+        // Newest epochs first, so that a sender with more epochs than it may keep loses its oldest,
+        // and a listing of thousands of them costs one admission each, not an eviction each.
+        foreach ((StreamId id, List<StreamKey> list) in (fresh ?? []).OrderByDescending(p => p.Key))
+        {
+            InboundStream<TBody>? stream = Admit(id, list.Min(k => k.Sequence), now, out StreamReject reason);
+            foreach (StreamKey key in list)
+            {
+                if (stream is null || !_streams.ContainsKey(id))
+                {
+                    Reject(key, reason);
+                }
+                else
+                {
+                    Offer(stream, key, now);
+                }
+            }
+        }
+    }
+
+    /// <summary>A GET returned <paramref name="body"/> (<paramref name="size"/> bytes), validated by the caller.</summary>
+    public void Found(StreamKey key, TBody body, long size, DateTimeOffset now)
+    {
+        _inFlight.Remove(key);
+        if (Arrived(key, now) is not { } stream)
+        {
+            return;
+        }
+        stream.Slots.TryGetValue(key.Sequence, out InboundSlot<TBody>? slot);
+        switch (stream.Window!.Check(key.Sequence))
+        {
+            case ReplayWindow.Mark.Skipped:
+                RemoveSlot(stream, key.Sequence);
+                stream.Window.TakeLate(key.Sequence);
+                LateDeliveries++;
+                Deliver(key, body);
+                return;
+            case ReplayWindow.Mark.Ahead when slot is { State: SlotState.Ready }:
+                return; // a second answer for the same object
+            case ReplayWindow.Mark.Ahead:
+                bool speculative = slot is { Kind: SlotKind.Ahead };
+                Buffer(stream, key.Sequence, slot, body, size, rejected: false, now);
+                if (speculative)
+                {
+                    stream.Flowing = true; // the name after the last one known was there: data is flowing
+                    stream.Ahead = Math.Min(stream.Ahead * 2, _options.MaxAhead);
+                }
+                return;
+            default:
+                RemoveSlot(stream, key.Sequence);
+                Reject(key, stream.Window.Check(key.Sequence) == ReplayWindow.Mark.Handled ? StreamReject.Duplicate : StreamReject.Replay);
+                return;
+        }
+    }
+
+    /// <summary>The object fetched was invalid (the caller counts why): it is deleted, and its number counts as handled.</summary>
+    public void Rejected(StreamKey key, DateTimeOffset now)
+    {
+        _inFlight.Remove(key);
+        _deletes.Add(key);
+        if (!_streams.TryGetValue(key.Stream, out InboundStream<TBody>? stream) || stream.IsRetired)
+        {
+            return;
+        }
+        stream.Slots.TryGetValue(key.Sequence, out InboundSlot<TBody>? slot);
+        ReplayWindow.Mark mark = stream.Window!.Check(key.Sequence);
+        if (mark == ReplayWindow.Mark.Ahead && key.Sequence - stream.Next < _options.FarAhead && slot?.State != SlotState.Ready)
+        {
+            Buffer(stream, key.Sequence, slot, default, 0, rejected: true, now);
+            return;
+        }
+        stream.Window.TakeLate(key.Sequence);
+        if (slot?.State != SlotState.Ready)
+        {
+            RemoveSlot(stream, key.Sequence);
+        }
+    }
+
+    /// <summary>A GET found no object (404, or 403 under the least-privilege policy): nothing yet.</summary>
+    public void Missing(StreamKey key, DateTimeOffset now) => Unanswered(key, now, failed: false);
+
+    /// <summary>A GET failed for a reason that may pass.</summary>
+    public void Failed(StreamKey key, DateTimeOffset now) => Unanswered(key, now, failed: true);
+
+    /// <summary>
+    /// The polling policy expects an object from <paramref name="source"/>: GET the next name of its
+    /// newest stream. False when no stream of it is known (the cheapest request that can see a new
+    /// stream is then the doorbell's HEAD, or a LIST).
+    /// </summary>
+    public bool Probe(Address16 source, DateTimeOffset now)
+    {
+        if (!_bySource.TryGetValue(source, out List<InboundStream<TBody>>? streams))
+        {
+            return false;
+        }
+        InboundStream<TBody> newest = streams.MaxBy(s => s.Id.Epoch)!;
+        if (newest.IsRetired)
+        {
+            Revive(newest);
+        }
+        newest.ProbeWanted = true;
+        _busy.Add(newest);
+        return true;
+    }
+
+    /// <summary>What to do now: deliveries in order, holes past their bound skipped, GETs to start, deletes, rejects.</summary>
+    public StreamDecisions<TBody> Next(DateTimeOffset now)
+    {
+        DateTimeOffset? wake = null;
+        List<InboundStream<TBody>> busy = [.. _busy];
+        foreach (InboundStream<TBody> stream in busy)
+        {
+            Release(stream, now, ref wake);
+        }
+        List<StreamKey> gets = [];
+        int budget = _options.MaxGetsInFlight - _inFlight.Count;
+        if (budget > 0 && _buffered < _options.MaxBuffered && _bufferedBytes < _options.MaxBufferedBytes && busy.Count > 0)
+        {
+            // Round robin, starting one stream further each time: no stream starves the others.
+            int start = _rotation++ % busy.Count;
+            List<(InboundStream<TBody> Stream, List<(long Sequence, SlotKind Kind)> Wanted)> plans =
+                [.. busy.Skip(start).Concat(busy.Take(start)).Select(s => (s, Candidates(s, budget, now, ref wake)))];
+            for (int round = 0; budget > 0; round++)
+            {
+                bool any = false;
+                foreach ((InboundStream<TBody> stream, List<(long Sequence, SlotKind Kind)> wanted) in plans)
+                {
+                    if (round < wanted.Count && budget > 0)
+                    {
+                        Emit(stream, wanted[round].Sequence, wanted[round].Kind, gets);
+                        budget--;
+                        any = true;
+                    }
+                }
+                if (!any)
+                {
+                    break;
+                }
+            }
+        }
+        foreach (InboundStream<TBody> stream in busy)
+        {
+            if (stream.Slots.Count == 0 && !stream.ProbeWanted && !stream.Flowing)
+            {
+                _busy.Remove(stream);
+            }
+        }
+        Housekeeping(now);
+        var decisions = new StreamDecisions<TBody>(gets, _deliveries, _deletes, _rejects, wake);
+        (_deliveries, _deletes, _rejects) = ([], [], []);
+        return decisions;
+    }
+
+    /// <summary>Hands out what is in order; skips the gap before the lowest fetched object once that object has waited <see cref="StreamLedgerOptions.HoleBound"/>.</summary>
+    private void Release(InboundStream<TBody> stream, DateTimeOffset now, ref DateTimeOffset? wake)
+    {
+        while (stream.Window is { } window)
+        {
+            while (stream.Slots.TryGetValue(window.Next, out InboundSlot<TBody>? slot) && slot.State == SlotState.Ready)
+            {
+                RemoveSlot(stream, window.Next);
+                if (!slot.Rejected)
+                {
+                    Deliver(stream.KeyOf(_self, window.Next), slot.Body!);
+                }
+                window.Handle();
+            }
+            (long sequence, InboundSlot<TBody> ready) = stream.Slots.FirstOrDefault(p => p.Key > window.Next && p.Value.State == SlotState.Ready);
+            if (ready is null)
+            {
+                return;
+            }
+            DateTimeOffset due = ready.ReadyAt + _options.HoleBound;
+            if (now < due)
+            {
+                wake = Earliest(wake, due);
+                return;
+            }
+            // Names in the gap already asked for, or known to exist, may still come: late, once.
+            foreach (long dropped in stream.Slots.Where(p => p.Key >= window.Next && p.Key < sequence && p.Value.State == SlotState.Waiting).Select(p => p.Key).ToList())
+            {
+                RemoveSlot(stream, dropped);
+            }
+            HolesSkipped += sequence - window.Next;
+            window.Skip(sequence - window.Next);
+        }
+    }
+
+    /// <summary>What one stream would GET now, most urgent first: listed names, holes due again, the front hole, names ahead.</summary>
+    private static List<(long Sequence, SlotKind Kind)> Candidates(InboundStream<TBody> stream, int budget, DateTimeOffset now, ref DateTimeOffset? wake)
+    {
+        List<(long, SlotKind)> wanted = [];
+        if (stream.IsRetired)
+        {
+            return wanted;
+        }
+        int holes = 0, ahead = 0;
+        foreach ((long sequence, InboundSlot<TBody> slot) in stream.Slots)
+        {
+            holes += slot is { Kind: SlotKind.Hole, State: SlotState.Waiting or SlotState.InFlight } ? 1 : 0;
+            ahead += slot is { Kind: SlotKind.Ahead, State: SlotState.InFlight } ? 1 : 0;
+            if (wanted.Count >= budget)
+            {
+                continue;
+            }
+            if (slot.State == SlotState.Known)
+            {
+                wanted.Add((sequence, SlotKind.Listed));
+            }
+            else if (slot.State == SlotState.Waiting && slot.RetryAt <= now)
+            {
+                wanted.Add((sequence, slot.Kind));
+            }
+            else if (slot.State == SlotState.Waiting)
+            {
+                wake = Earliest(wake, slot.RetryAt);
+            }
+        }
+        if (wanted.Count < budget && holes == 0)
+        {
+            long gap = stream.Next;
+            while (stream.Slots.ContainsKey(gap))
+            {
+                gap++;
+            }
+            if (ExistsAfter(stream, gap))
+            {
+                wanted.Add((gap, SlotKind.Hole)); // one at a time: delivery waits for the lowest gap only
+            }
+        }
+        if (stream.ProbeWanted && ahead > 0)
+        {
+            stream.ProbeWanted = false; // a GET of the next name is already on its way: that is the probe
+        }
+        if (stream.Flowing || stream.ProbeWanted)
+        {
+            int room = Math.Max(stream.ProbeWanted ? 1 : 0, stream.Ahead - ahead);
+            for (long next = stream.Frontier; room > 0 && wanted.Count < budget && next < SequenceLimit; next++)
+            {
+                if (!stream.Slots.ContainsKey(next))
+                {
+                    wanted.Add((next, SlotKind.Ahead));
+                    room--;
+                }
+            }
+        }
+        return wanted;
+    }
+
+    private void Emit(InboundStream<TBody> stream, long sequence, SlotKind kind, List<StreamKey> gets)
+    {
+        if (!stream.Slots.TryGetValue(sequence, out InboundSlot<TBody>? slot))
+        {
+            stream.Slots[sequence] = slot = new InboundSlot<TBody> { Kind = kind };
+        }
+        else if (slot.State == SlotState.Known)
+        {
+            _known--;
+        }
+        slot.State = SlotState.InFlight;
+        if (kind == SlotKind.Ahead)
+        {
+            stream.ProbeWanted = false;
+        }
+        StreamKey key = stream.KeyOf(_self, sequence);
+        _inFlight.Add(key);
+        gets.Add(key);
+    }
+
+    private void Unanswered(StreamKey key, DateTimeOffset now, bool failed)
+    {
+        _inFlight.Remove(key);
+        if (!_streams.TryGetValue(key.Stream, out InboundStream<TBody>? stream)
+            || !stream.Slots.TryGetValue(key.Sequence, out InboundSlot<TBody>? slot) || slot.State != SlotState.InFlight)
+        {
+            return; // evicted meanwhile, or an answer nobody asked for
+        }
+        bool later = ExistsAfter(stream, key.Sequence);
+        slot.Failures += failed ? 1 : 0;
+        if (key.Sequence < stream.Next || (!failed && slot.Kind == SlotKind.Listed) || slot.Failures >= _options.MaxFetchFailures
+            || (!failed && !later))
+        {
+            // Late and not there; listed but gone (the hole bound covers it); given up; or the end of the stream.
+            RemoveSlot(stream, key.Sequence);
+            if (!later)
+            {
+                stream.Flowing = false;
+                stream.Ahead = 1;
+            }
+            return;
+        }
+        slot.State = SlotState.Waiting;
+        slot.Kind = slot.Kind == SlotKind.Listed ? SlotKind.Listed : SlotKind.Hole;
+        slot.RetryAt = now + _options.HoleRetry * (1 << Math.Min(slot.Failures, 10));
+    }
+
+    /// <summary>Whether an object past <paramref name="sequence"/> is known to exist (listed, or fetched and waiting): then a miss is a hole, not the end.</summary>
+    private static bool ExistsAfter(InboundStream<TBody> stream, long sequence)
+    {
+        foreach ((long s, InboundSlot<TBody> slot) in stream.Slots)
+        {
+            if (s > sequence && slot.Exists)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void Buffer(InboundStream<TBody> stream, long sequence, InboundSlot<TBody>? slot, TBody? body, long size, bool rejected, DateTimeOffset now)
+    {
+        if (slot is null)
+        {
+            stream.Slots[sequence] = slot = new InboundSlot<TBody>();
+        }
+        else if (slot.State == SlotState.Known)
+        {
+            _known--;
+        }
+        (slot.State, slot.Exists, slot.Body, slot.Size, slot.Rejected, slot.ReadyAt) = (SlotState.Ready, true, body, size, rejected, now);
+        _buffered++;
+        _bufferedBytes += size;
+        stream.Highest = Math.Max(stream.Highest, sequence);
+        _busy.Add(stream);
+    }
+
+    private void RemoveSlot(InboundStream<TBody> stream, long sequence)
+    {
+        if (!stream.Slots.Remove(sequence, out InboundSlot<TBody>? slot))
+        {
+            return;
+        }
+        if (slot.State == SlotState.Known)
+        {
+            _known--;
+        }
+        else if (slot.State == SlotState.Ready)
+        {
+            _buffered--;
+            _bufferedBytes -= slot.Size;
+        }
+    }
+
+    private void Deliver(StreamKey key, TBody body)
+    {
+        _deliveries.Add(new StreamDelivery<TBody>(key, body));
+        _deletes.Add(key);
+    }
+
+    private void Reject(StreamKey key, StreamReject reason)
+    {
+        _rejects.Add(new StreamRejection(key, reason));
+        _deletes.Add(key);
+    }
+
+    private static DateTimeOffset Earliest(DateTimeOffset? a, DateTimeOffset b) => a is { } x && x < b ? x : b;
+}
