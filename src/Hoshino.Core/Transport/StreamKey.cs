@@ -40,6 +40,13 @@ public readonly record struct StreamKey
     /// <summary>Width of the sequence segment: 16 hex digits hold every non-negative <see cref="long"/>.</summary>
     public const int SequenceDigits = 16;
 
+    /// <summary>
+    /// Numbers at or past this are spelled (below 2^63) but not used: a receiver refuses them and a
+    /// sender starts a new epoch first (2^62 objects: never, in practice). It keeps every sum the
+    /// ledger makes far from overflow.
+    /// </summary>
+    public const long SequenceLimit = 1L << 62;
+
     /// <summary>Length of the epoch segment (a ULID).</summary>
     private const int EpochLength = 26;
 

@@ -26,12 +26,8 @@ namespace Hoshino.Transport;
 /// </remarks>
 internal sealed partial class StreamLedger<TBody>
 {
-    /// <summary>
-    /// Sequence numbers at or past this are refused (<see cref="StreamReject.TooFarAhead"/>): a
-    /// sender needs 2^62 objects to get there and must start a new epoch first; it keeps every sum
-    /// the ledger makes far from overflow.
-    /// </summary>
-    public const long SequenceLimit = 1L << 62;
+    /// <summary>Sequence numbers at or past this are refused (<see cref="StreamReject.TooFarAhead"/>): <see cref="StreamKey.SequenceLimit"/>.</summary>
+    public const long SequenceLimit = StreamKey.SequenceLimit;
 
     private readonly Address16 _self;
     private readonly StreamLedgerOptions _options;
@@ -146,8 +142,10 @@ internal sealed partial class StreamLedger<TBody>
                 Buffer(stream, key.Sequence, slot, body, size, rejected: false, now);
                 if (speculative)
                 {
-                    stream.Flowing = true; // the name after the last one known was there: data is flowing
-                    stream.Ahead = Math.Min(stream.Ahead * 2, _options.MaxAhead);
+                    // The name after the last one known was there: data is flowing. Read further
+                    // ahead only on a run of finds, so a lone packet (a ping) costs one miss, not two.
+                    stream.Ahead = stream.Flowing ? Math.Min(stream.Ahead * 2, _options.MaxAhead) : stream.Ahead;
+                    stream.Flowing = true;
                 }
                 return;
             default:
