@@ -45,7 +45,7 @@ public sealed class StreamDecisions<TBody>
         WakeAt = wakeAt;
     }
 
-    /// <summary>Names to GET now, most urgent first. A 404 (or a 403 under the least-privilege policy) is <c>Missing</c>.</summary>
+    /// <summary>Names to GET now, most urgent first. A 404 is <c>Missing</c>, and so is a 403 (under the least-privilege policy a GET of a missing key is refused, ADR 0010).</summary>
     public IReadOnlyList<StreamKey> Gets { get; }
 
     /// <summary>Objects to write, each stream's in sequence order (late ones, skipped before, as they come).</summary>

@@ -33,7 +33,8 @@ public sealed class StreamLedgerOptions
     /// <summary>
     /// How long a fetched object waits for a missing predecessor before the hole is skipped (and
     /// counted); the skipped object is still delivered, once, if it turns up within the replay
-    /// window. The node sets it from measured PUT latency (ADR 0010: min(max packet age, 4 × PUT p99)).
+    /// window. The node sets it from measured PUT latency (ADR 0010: min(max packet age,
+    /// max(20 ms, 4 × PUT p99))); 250 ms until it has measured.
     /// </summary>
     public TimeSpan HoleBound { get; set; } = TimeSpan.FromMilliseconds(250);
 
