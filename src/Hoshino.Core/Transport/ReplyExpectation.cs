@@ -1,0 +1,265 @@
+using Hoshino.Packets;
+
+namespace Hoshino.Transport;
+
+/// <summary>Gains and bounds of a <see cref="ReplyExpectation"/>; the cost of each is in docs/adr/0010-transport-v2.md.</summary>
+internal sealed class ReplyExpectationOptions
+{
+    /// <summary>A peer's round trip before anything was measured: about 2.5 floor round trips on RGW here, a seventh of one on S3.</summary>
+    public TimeSpan InitialRtt { get; init; } = TimeSpan.FromMilliseconds(20);
+
+    public TimeSpan RttFloor { get; init; } = TimeSpan.FromMilliseconds(1);
+
+    public TimeSpan RttCap { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>A reply cannot come sooner than about half a round trip after the send: probing starts there.</summary>
+    public double StartFactor { get; init; } = 0.5;
+
+    /// <summary>Probing for a reply ends this many round trips after the send.</summary>
+    public double LingerFactor { get; init; } = 1.5;
+
+    /// <summary>
+    /// Time between two probes of one peer while a reply or a forecast arrival is due: one GET
+    /// latency (the node sets it from measured GET p50), so one probe is in flight at a time and a
+    /// packet waits half of it on average.
+    /// </summary>
+    public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>
+    /// After an object from a peer, keep probing its stream this long, backing off: the sender does
+    /// not ring within <see cref="SendWindowOptions.RingAfter"/> of its last object (this must be at least that).
+    /// </summary>
+    public TimeSpan Hold { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>During the hold, a probe every this fraction of the silence so far: a packet waits about a quarter of the silence before it.</summary>
+    public double HoldBackoff { get; init; } = 0.5;
+
+    /// <summary>Slowest probe during the hold (the idle doorbell's interval, <c>--poll-max</c>).</summary>
+    public TimeSpan HoldMaxInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Arrivals further apart than this are not forecast (the hold and the doorbell cover them).</summary>
+    public TimeSpan CadenceCap { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Half-width of a forecast window at least (store jitter); otherwise two mean deviations of the gap.</summary>
+    public TimeSpan CadenceMarginFloor { get; init; } = TimeSpan.FromMilliseconds(4);
+
+    /// <summary>
+    /// Below this share of sends answered within their window, a send opens no reply window (an
+    /// echo reply, a one-way stream): only every <see cref="ExploreEvery"/>th does, to notice when
+    /// replies come back. What a reply window costs must buy replies (issue 13: price and yield).
+    /// </summary>
+    public double MinReplyYield { get; init; } = 0.1;
+
+    /// <summary>While replies do not come, one send in this many still opens a window.</summary>
+    public int ExploreEvery { get; init; } = 8;
+
+    /// <summary>Peers remembered; the one seen longest ago goes first.</summary>
+    public int MaxPeers { get; init; } = 1024;
+}
+
+/// <summary>Peers to probe now (GET the next name of their stream), and when to ask again at the latest.</summary>
+internal readonly record struct ProbePlan(IReadOnlyList<Address16> Probes, DateTimeOffset? WakeAt);
+
+/// <summary>
+/// When a node should look for a peer's next object, and so when polling may stop: a node that
+/// sent to a peer expects a reply about one measured round trip later and probes that peer's
+/// stream from ½ to 1½ RTT after the send (RTT: EWMA, gain 1/8, of send-to-reply times, with a
+/// floor and a cap); a peer whose objects come at a regular pace (gap EWMA and mean deviation, as
+/// TCP's RTO) is probed around the next one's expected time; and after every object from a peer its
+/// stream is probed for <see cref="ReplyExpectationOptions.Hold"/>, at intervals growing with the
+/// silence, which is what lets a sender skip the doorbell. Outside those windows nothing is
+/// probed: the idle doorbell takes over. Pure: no store, no clock. Not thread-safe.
+/// </summary>
+internal sealed class ReplyExpectation
+{
+    private readonly ReplyExpectationOptions _options;
+    private readonly Dictionary<Address16, Peer> _peers = [];
+
+    public ReplyExpectation(ReplyExpectationOptions? options = null)
+    {
+        _options = options ?? new ReplyExpectationOptions();
+        Rtt = _options.InitialRtt;
+    }
+
+    private sealed class Peer(TimeSpan rtt, DateTimeOffset now)
+    {
+        public TimeSpan Rtt = rtt;
+        /// <summary>The first send not answered yet: the base of the next RTT sample.</summary>
+        public DateTimeOffset? AwaitingSince;
+        public DateTimeOffset? LastArrival;
+        public TimeSpan? Gap;
+        public TimeSpan GapDeviation;
+        public DateTimeOffset LastProbe = DateTimeOffset.MinValue;
+        public DateTimeOffset LastSeen = now;
+        /// <summary>EWMA (gain 1/8) of whether a reply window was answered.</summary>
+        public double ReplyYield = 1;
+        public int QuietSends;
+    }
+
+    public ReplyExpectationOptions Options => _options;
+
+    /// <summary>Round trip over all peers (EWMA of every sample): what a new peer starts with.</summary>
+    public TimeSpan Rtt { get; private set; }
+
+    public int PeerCount => _peers.Count;
+
+    public TimeSpan RttOf(Address16 peer) => _peers.TryGetValue(peer, out Peer? p) ? p.Rtt : Rtt;
+
+    /// <summary>The share of recent reply windows to <paramref name="peer"/> that a reply answered (1 for a peer not seen).</summary>
+    public double ReplyYieldOf(Address16 peer) => _peers.TryGetValue(peer, out Peer? p) ? p.ReplyYield : 1;
+
+    /// <summary>This node sent to <paramref name="peer"/> (queued a packet for it): a reply may follow.</summary>
+    public void Sent(Address16 peer, DateTimeOffset now)
+    {
+        Peer p = Touch(peer, now);
+        if (p.AwaitingSince is { } since && now > since + ReplyEnd(p))
+        {
+            Expired(p);
+        }
+        if (p.AwaitingSince is null
+            && (p.ReplyYield >= _options.MinReplyYield || ++p.QuietSends % _options.ExploreEvery == 0))
+        {
+            p.AwaitingSince = now;
+        }
+    }
+
+    /// <summary>An object from <paramref name="peer"/> was delivered: a sample of the round trip (if one was awaited) and of its pace.</summary>
+    public void Arrived(Address16 peer, DateTimeOffset now)
+    {
+        Peer p = Touch(peer, now);
+        if (p.AwaitingSince is { } since && now >= since && now <= since + ReplyEnd(p))
+        {
+            TimeSpan sample = Clamp(now - since, _options.RttFloor, _options.RttCap);
+            p.Rtt = (p.Rtt * 0.875) + (sample * 0.125);
+            Rtt = (Rtt * 0.875) + (sample * 0.125);
+            p.ReplyYield = (p.ReplyYield * 0.875) + 0.125;
+            p.AwaitingSince = null;
+        }
+        else if (p.AwaitingSince is not null)
+        {
+            Expired(p);
+        }
+        if (p.LastArrival is { } last && now - last <= _options.CadenceCap && now > last)
+        {
+            TimeSpan gap = now - last;
+            if (p.Gap is not { } mean)
+            {
+                (p.Gap, p.GapDeviation) = (gap, gap / 2);
+            }
+            else
+            {
+                p.GapDeviation = (p.GapDeviation * 0.75) + ((gap - mean).Duration() * 0.25);
+                p.Gap = (mean * 0.875) + (gap * 0.125);
+            }
+        }
+        else if (p.LastArrival is not null)
+        {
+            p.Gap = null; // a long silence: the pace is unknown again
+        }
+        p.LastArrival = now;
+    }
+
+    /// <summary>Peers whose stream should be probed now (each marked probed), and the next time one falls due.</summary>
+    public ProbePlan Due(DateTimeOffset now)
+    {
+        List<Address16>? probes = null;
+        List<Address16>? idle = null;
+        DateTimeOffset? wake = null;
+        foreach ((Address16 address, Peer peer) in _peers)
+        {
+            if (peer.AwaitingSince is { } since && now > since + ReplyEnd(peer))
+            {
+                Expired(peer);
+            }
+            DateTimeOffset? next = NextProbe(peer, now);
+            if (next is { } due && due <= now)
+            {
+                (probes ??= []).Add(address);
+                peer.LastProbe = now;
+                next = NextProbe(peer, now);
+            }
+            if (next is { } later)
+            {
+                wake = wake is { } w && w < later ? w : later;
+            }
+            else if (now - peer.LastSeen > _options.Hold + _options.CadenceCap)
+            {
+                (idle ??= []).Add(address); // nothing expected: its round trip lives on in Rtt
+            }
+        }
+        foreach (Address16 address in idle ?? [])
+        {
+            _peers.Remove(address);
+        }
+        return new ProbePlan(probes ?? (IReadOnlyList<Address16>)[], wake);
+    }
+
+    /// <summary>
+    /// Whether one LIST of the inbox is cheaper than <paramref name="probes"/> GETs, at a LIST's
+    /// price over a GET's (12.5 on S3 Standard, about 38 on S3 Express One Zone). A LIST also finds
+    /// streams nobody knew of, so at equal price it wins.
+    /// </summary>
+    public static bool ListIsCheaper(int probes, double listToGetPriceRatio = 12.5) => probes >= listToGetPriceRatio;
+
+    /// <summary>The earliest time at or after the last probe plus the interval that falls inside an open window; null when none is open.</summary>
+    private DateTimeOffset? NextProbe(Peer peer, DateTimeOffset now)
+    {
+        DateTimeOffset? best = null;
+        if (peer.AwaitingSince is { } since)
+        {
+            Consider(ref best, since + (Clamp(peer.Rtt, _options.RttFloor, _options.RttCap) * _options.StartFactor), since + ReplyEnd(peer), _options.ProbeInterval);
+        }
+        if (peer.LastArrival is { } last)
+        {
+            // Regular: the window (two mean deviations each side) fits in the second half of the gap.
+            // Gaps measured by probing at the hold's pace carry that pace's noise (a third of its
+            // interval on average), and still qualify: the first arrival caught inside the window
+            // is timed to a probe interval, and the window narrows from there.
+            TimeSpan margin = Max(_options.CadenceMarginFloor, peer.GapDeviation * 2);
+            if (peer.Gap is { } gap && margin <= gap * 0.5)
+            {
+                Consider(ref best, last + gap - margin, last + gap + margin, _options.ProbeInterval);
+            }
+            TimeSpan silence = Max(TimeSpan.Zero, peer.LastProbe - last);
+            TimeSpan holdInterval = Clamp(silence * _options.HoldBackoff, _options.ProbeInterval, _options.HoldMaxInterval);
+            Consider(ref best, last, last + _options.Hold, holdInterval);
+        }
+        return best is { } b && b < now ? now : best;
+
+        void Consider(ref DateTimeOffset? result, DateTimeOffset start, DateTimeOffset end, TimeSpan interval)
+        {
+            DateTimeOffset at = peer.LastProbe == DateTimeOffset.MinValue ? start : Max(start, peer.LastProbe + interval);
+            if (at <= end && end >= now && (result is not { } r || at < r))
+            {
+                result = at;
+            }
+        }
+    }
+
+    /// <summary>No reply within the window: no sample, and replies count as less likely.</summary>
+    private static void Expired(Peer peer)
+    {
+        peer.AwaitingSince = null;
+        peer.ReplyYield *= 0.875;
+    }
+
+    private TimeSpan ReplyEnd(Peer peer) => Clamp(peer.Rtt, _options.RttFloor, _options.RttCap) * _options.LingerFactor;
+
+    private Peer Touch(Address16 address, DateTimeOffset now)
+    {
+        if (!_peers.TryGetValue(address, out Peer? peer))
+        {
+            if (_peers.Count >= _options.MaxPeers)
+            {
+                _peers.Remove(_peers.MinBy(p => p.Value.LastSeen).Key);
+            }
+            _peers[address] = peer = new Peer(Rtt, now);
+        }
+        peer.LastSeen = now;
+        return peer;
+    }
+
+    private static TimeSpan Clamp(TimeSpan value, TimeSpan min, TimeSpan max) => value < min ? min : value > max ? max : value;
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+}
