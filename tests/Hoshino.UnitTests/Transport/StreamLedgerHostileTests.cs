@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Hoshino.Packets;
 using Hoshino.Transport;
 using static Hoshino.UnitTests.TestSupport.TestPackets;
@@ -37,25 +36,21 @@ public sealed class StreamLedgerHostileTests
     }
 
     [Fact]
-    public void Listed_TenThousandEpochsFromOneSource_KeepsTheNewestFewInBoundedTime()
+    public void Listed_TenThousandEpochsFromOneSource_KeepsTheNewestFewAndBoundedState()
     {
         StreamLedger<string> ledger = Create();
         var random = new Random(5);
         List<StreamKey> keys = [.. Enumerable.Range(0, 10_000)
             .Select(i => K(random.NextInt64(0, 1L << 40), Ulid.NewUlid(T0 - TimeSpan.FromMilliseconds(10_000 - i))))];
         Ulid[] newest = [.. keys.Select(k => k.Epoch).OrderDescending().Take(ledger.Options.MaxEpochsPerSource)];
-        var clock = Stopwatch.StartNew();
-
         ledger.Listed(keys.OrderBy(_ => random.Next()), T0);
         StreamDecisions<string> d = ledger.Next(T0);
 
-        clock.Stop();
         Assert.Equal(ledger.Options.MaxEpochsPerSource, ledger.StreamCount);
         Assert.All(newest, e => Assert.NotNull(ledger.NextOf(new StreamId(Peer16, e))));
         Assert.Equal(10_000 - ledger.Options.MaxEpochsPerSource, d.Rejects.Count(r => r.Reason == StreamReject.TooManyEpochs));
         Assert.Equal(ledger.Options.MaxEpochsPerSource, d.Gets.Count);
         Assert.InRange(ledger.SlotCount, 0, ledger.Options.MaxEpochsPerSource);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}"); // ~10 ms; generous for a loaded machine
     }
 
     [Fact]
