@@ -121,4 +121,16 @@ public sealed class OperatorErrorTests : IDisposable
 
         AssertOneLineError(code, output, ExitCodes.Config, "/dev/net/tun");
     }
+
+    [Fact]
+    public async Task Up_MetricsAddressNotOnThisMachine_OneLineUnavailable()
+    {
+        // A network namespace of its own whose loopback is down: [::1] cannot be bound (EADDRNOTAVAIL,
+        // a SocketException from Kestrel rather than an IOException). It and its interface go with the process.
+        (int code, string output) = await HoshinoProcess.RunAsync(
+            ["up", "--store", "dir:" + _dir, "--machine-id-file", MachineIdFile(), "--metrics-listen", "[::1]:8081", "--interface", "hsnmet0"],
+            wrapper: ["unshare", "--net", "--"]);
+
+        AssertOneLineError(code, output, ExitCodes.Unavailable, "--metrics-listen");
+    }
 }
