@@ -74,6 +74,17 @@ public sealed class OperatorErrorTests : IDisposable
     }
 
     [Fact]
+    public async Task Up_EndpointWithCredentialsInTheUrl_RefusedWithoutEchoingThem()
+    {
+        (int code, string output) = await HoshinoProcess.RunAsync(
+            ["up", "--store", "s3://bucket", "--s3-endpoint", "http://AKIDEXAMPLE:s3cr3t-Secret@[::1]:9/", "--machine-id-file", MachineIdFile()]);
+
+        AssertOneLineError(code, output, ExitCodes.Usage, "credentials do not belong in the URL");
+        Assert.DoesNotContain("s3cr3t-Secret", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("AKIDEXAMPLE", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Command_UnknownFlag_UsageErrorNamesIt()
     {
         (int code, string output) = await HoshinoProcess.RunAsync(["up", "--no-such-flag"]);

@@ -37,6 +37,7 @@ public sealed class HostileBucketTests(StoreNetwork network) : NodePairTest(netw
         string before = await Pair.B.LocalMetricsAsync();
 
         await Pair.Store.PutAsync(poison, "x"u8.ToArray(), Ct);
+        await Pair.Store.PutAsync($"{b}/\u001b[2J\u001b[31mforged: Node up/x", "x"u8.ToArray(), Ct); // a key that would rewrite a terminal
         await Pair.Store.PutAsync(future, TestPackets.Bundle(TestPackets.Icmp(TestPackets.EchoRequest, mallory, b)), Ct);
         await Pair.Store.PutAsync(linkLocal, TestPackets.Bundle(TestPackets.Icmp(TestPackets.EchoRequest, mallory, b)), Ct);
         byte[] random = RandomNumberGenerator.GetBytes(2048);
@@ -82,6 +83,9 @@ public sealed class HostileBucketTests(StoreNetwork network) : NodePairTest(netw
         Assert.Equal(0, Delta("hoshino_undeletable_objects_total"));
         // The junk cost at most the limiter's burst plus a refill a second in GETs, not one each.
         Assert.True(Delta("hoshino_s3_requests_total{operation=\"get\"}") < 1000, "B fetched every junk object");
+
+        // Keys are the attacker's words: the log shows them escaped, never raw control characters.
+        Assert.DoesNotContain(Pair.B.Process.Output, c => c is '\u0001' or '\u001b');
 
         long peak = PeakRss(Pair.B.Process.Id);
         Assert.True(peak < MaxPeakRssBytes, $"B's peak RSS {peak >> 20} MiB");
