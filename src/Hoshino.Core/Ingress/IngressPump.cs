@@ -36,7 +36,8 @@ public sealed partial class IngressPump : IDisposable
     private readonly RejectLimiter _limiter = new();
     /// <summary>Whether an idle node answers a ring with a LIST (loop only).</summary>
     private readonly RingBackoff _rings;
-    private Task<DeleteResult> _pendingDelete = NoDelete;
+    /// <summary>The delete in flight, one at a time, in the background.</summary>
+    private readonly InboxDeleter _deleter;
     private volatile TaskCompletionSource _wake = NewWake();
     /// <summary>The doorbell's tag as the last complete LIST saw it (null: no doorbell); valid once a LIST succeeded.</summary>
     private string? _doorbellTag;
@@ -77,6 +78,7 @@ public sealed partial class IngressPump : IDisposable
         _keyLogs = NewKeyLogs(time);
         _ledger = new InboxLedger(options.MaxPacketAge, options.ListLimit);
         _rings = new RingBackoff(options.PollMax, options.ListMax);
+        _deleter = new InboxDeleter(store, metrics, () => Interlocked.Increment(ref _order), StoreFailed);
         metrics.HeartbeatInterval = _heartbeat.Interval;
     }
 
@@ -128,7 +130,7 @@ public sealed partial class IngressPump : IDisposable
                 await ((Task)listing).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
             // Let a delete already sent finish, so what was delivered is not delivered again after a restart.
-            await ((Task)_pendingDelete).WaitAsync(TimeSpan.FromSeconds(2), _time, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await _deleter.DrainAsync(TimeSpan.FromSeconds(2), _time);
             // Leave nothing behind: the next start lists before it trusts the doorbell (DELETE is free on AWS).
             using var tidy = new CancellationTokenSource(TimeSpan.FromSeconds(2), _time);
             await _store.DeleteAsync([_doorbellKey], tidy.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -246,9 +248,9 @@ public sealed partial class IngressPump : IDisposable
     /// <summary>One LIST → GET → write → DELETE cycle.</summary>
     internal async Task<PollOutcome> PollOnceAsync(CancellationToken cancellationToken)
     {
-        if (_pendingDelete.IsCompleted)
+        if (_deleter.TakeCompleted() is { } finished)
         {
-            CollectDelete(_pendingDelete.Result);
+            CollectDelete(finished);
         }
         IReadOnlyList<StoredObject> listing;
         long listStarted, listOrder;
@@ -301,7 +303,7 @@ public sealed partial class IngressPump : IDisposable
                     toDelete.Add(item.Key);
                     continue;
             }
-            RejectReason reason = Screen(item, now, out ObjectKey parsed);
+            RejectReason reason = KeyScreen.Screen(item, now, _self, _options, out ObjectKey parsed);
             if (reason != RejectReason.None)
             {
                 Reject(item.Key, reason);
@@ -474,49 +476,16 @@ public sealed partial class IngressPump : IDisposable
 
 
     /// <summary>
-    /// Everything that can be told from the key and the listed size, before any GET: the key's form,
-    /// that it is for this node from another node of its /64, that it is neither too old nor dated
-    /// further ahead than clock skew explains, and its size.
-    /// </summary>
-    private RejectReason Screen(StoredObject item, DateTimeOffset now, out ObjectKey key)
-    {
-        key = default;
-        if (!ObjectKey.TryParse(item.Key, out ObjectKey? parsed))
-        {
-            return RejectReason.BadKey;
-        }
-        key = parsed.Value;
-        if (key.Destination != _self)
-        {
-            return RejectReason.WrongDestination;
-        }
-        if (key.Source.High != _self.High || key.Source == _self)
-        {
-            return RejectReason.BadSource; // link-local, another network, or a packet "from" this node
-        }
-        TimeSpan age = now - key.Id.Time;
-        if (age > _options.MaxPacketAge)
-        {
-            return RejectReason.TooOld;
-        }
-        if (-age > _options.MaxClockSkew)
-        {
-            return RejectReason.TooNew;
-        }
-        return item.Size > _options.MaxObjectBytes ? RejectReason.TooLarge : RejectReason.None;
-    }
-
-    /// <summary>
     /// Deletes in the background so the next LIST need not wait for it; one delete in flight at a
     /// time. Keys being deleted are skipped by the next listing instead of written again.
     /// </summary>
     private async Task StartDeleteAsync(List<string> keys, CancellationToken cancellationToken)
     {
-        CollectDelete(await _pendingDelete);
+        CollectDelete(await _deleter.TakeAsync());
         if (keys.Count > 0)
         {
             _ledger.DeleteStarted(keys);
-            _pendingDelete = DeleteAsync(keys, cancellationToken);
+            _deleter.Start(keys, cancellationToken);
         }
     }
 
@@ -537,71 +506,7 @@ public sealed partial class IngressPump : IDisposable
                 Log.DeleteGivenUp(_logger, LogText.Escape(givenUp[0]), givenUp.Count, InboxLedger.MaxDeleteRefusals, suppressed);
             }
         }
-        _pendingDelete = NoDelete;
     }
-
-    private static readonly Task<DeleteResult> NoDelete = Task.FromResult(new DeleteResult([], [], 0, []));
-
-    /// <summary>
-    /// Deletes <paramref name="keys"/> in one request. If the store refuses it (not a transient
-    /// failure), one bad key may be the cause — a name the store cannot take in a batch, say — and
-    /// it must not keep the others from being deleted: each key is then tried alone, and the keys
-    /// refused alone are reported so that the ledger gives up on them after a few rounds.
-    /// </summary>
-    private async Task<DeleteResult> DeleteAsync(List<string> keys, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await _store.DeleteAsync(keys, cancellationToken);
-            _metrics.ObjectsDeleted(keys.Count);
-            return new DeleteResult(keys, keys, Interlocked.Increment(ref _order), []);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            StoreFailed("deleting handled objects", ex);
-            if (!IsRefusal(ex))
-            {
-                return new DeleteResult(keys, [], 0, []); // the store is in trouble: all of them next time
-            }
-            if (keys.Count == 1)
-            {
-                return new DeleteResult(keys, [], 0, keys);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            return new DeleteResult(keys, [], 0, []);
-        }
-        var deleted = new List<string>();
-        var refused = new List<string>();
-        foreach (string key in keys)
-        {
-            try
-            {
-                await _store.DeleteAsync([key], cancellationToken);
-                deleted.Add(key);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException && IsRefusal(ex))
-            {
-                refused.Add(key);
-            }
-            catch (Exception)
-            {
-                break; // transient or cancelled: the rest wait for the next round, uncounted
-            }
-        }
-        _metrics.ObjectsDeleted(deleted.Count);
-        return new DeleteResult(keys, deleted, Interlocked.Increment(ref _order), refused);
-    }
-
-    /// <summary>The store said no (or the request could not even be made), as opposed to a failure that may pass.</summary>
-    private static bool IsRefusal(Exception ex) => ex is not PacketStoreException { Kind: StoreErrorKind.Transient };
-
-    /// <summary>
-    /// The outcome of one background delete: of <c>Keys</c>, <c>Deleted</c> took effect, confirmed at
-    /// <c>Confirmed</c> among LIST starts (<see cref="_order"/>); <c>Refused</c> the store refused one by one.
-    /// </summary>
-    private sealed record DeleteResult(List<string> Keys, List<string> Deleted, long Confirmed, List<string> Refused);
 
     /// <summary>A listing, with when it was asked for (it shows the inbox as of about then) and its place in <see cref="_order"/>.</summary>
     private readonly record struct Listing(IReadOnlyList<StoredObject> Objects, long Started, long Order);
