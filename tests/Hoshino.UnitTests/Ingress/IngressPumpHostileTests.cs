@@ -1,12 +1,8 @@
 using System.Net;
-using Hoshino.Diagnostics;
 using Hoshino.Ingress;
 using Hoshino.Packets;
 using Hoshino.Store;
-using Hoshino.Tunnel;
 using Hoshino.UnitTests.TestSupport;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 using static Hoshino.UnitTests.TestSupport.TestPackets;
 
 namespace Hoshino.UnitTests.Ingress;
@@ -15,44 +11,10 @@ namespace Hoshino.UnitTests.Ingress;
 /// What someone with write access to the bucket can do to a node's ingress (issue 10's findings),
 /// against an in-memory store scripted to misbehave as S3 and RGW were seen to.
 /// </summary>
-public sealed class IngressPumpHostileTests : IDisposable
+public sealed class IngressPumpHostileTests() : IngressPumpFixture(new MemoryPacketStore(),
+    new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero), TimeSpan.FromSeconds(1))
 {
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero));
-    private readonly HoshinoMetrics _metrics = new(TimeProvider.System, "test");
-    private readonly ChannelTunDevice _tun = new();
-    private readonly ScriptedStore _store = new();
-    private readonly IngressOptions _options = new();
-    private int _sequence;
-
-    public void Dispose()
-    {
-        _tun.Dispose();
-    }
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private IngressPump CreatePump() => new(_tun, _store, Self, _metrics, _time, NullLogger<IngressPump>.Instance, _options);
-
-    private async Task<string> PutAsync(IPAddress source, byte[] body, TimeSpan? age = null)
-    {
-        DateTimeOffset made = _time.GetUtcNow() - (age ?? TimeSpan.FromSeconds(1)) + TimeSpan.FromMilliseconds(Interlocked.Increment(ref _sequence));
-        string key = new ObjectKey(Self16, Address16.From(source), Ulid.NewUlid(made)).ToString();
-        await _store.Inner.PutAsync(key, body, Ct);
-        return key;
-    }
-
-    private async Task<List<string>> InboxAsync() =>
-        [.. (await _store.Inner.ListAsync(ObjectKey.InboxOf(Self16), 1000, Ct)).Select(o => o.Key)];
-
-    private int WrittenCount()
-    {
-        int count = 0;
-        while (_tun.Written.TryRead(out _))
-        {
-            count++;
-        }
-        return count;
-    }
+    private int WrittenCount() => Written().Count;
 
     /// <summary>Polls until the background delete of the last poll has been collected.</summary>
     private static async Task SettleAsync(IngressPump pump)

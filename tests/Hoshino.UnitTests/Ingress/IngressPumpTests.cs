@@ -3,57 +3,28 @@ using Hoshino.Diagnostics;
 using Hoshino.Ingress;
 using Hoshino.Packets;
 using Hoshino.Store;
-using Hoshino.Tunnel;
 using Hoshino.UnitTests.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 using static Hoshino.UnitTests.TestSupport.TestPackets;
 
 namespace Hoshino.UnitTests.Ingress;
 
-public sealed class IngressPumpTests : IDisposable
+public sealed class IngressPumpTests : IngressPumpFixture
 {
-    private readonly TempDirectory _dir = new();
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero));
-    private readonly HoshinoMetrics _metrics = new(TimeProvider.System, "test");
-    private readonly ChannelTunDevice _tun = new();
-    private readonly ScriptedStore _store;
-    private readonly IngressOptions _options = new();
-    private int _sequence;
+    private readonly TempDirectory _dir;
 
-    public IngressPumpTests() => _store = new ScriptedStore(new DirectoryPacketStore(_dir.Path));
-
-    public void Dispose()
+    public IngressPumpTests() : this(new TempDirectory())
     {
-        _tun.Dispose();
+    }
+
+    private IngressPumpTests(TempDirectory dir)
+        : base(new DirectoryPacketStore(dir.Path), new DateTimeOffset(2025, 6, 1, 12, 0, 0, TimeSpan.Zero), TimeSpan.FromSeconds(10)) =>
+        _dir = dir;
+
+    public override void Dispose()
+    {
+        base.Dispose();
         _dir.Dispose();
-    }
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private IngressPump CreatePump(TimeProvider? time = null, Action? wentIdle = null) =>
-        new(_tun, _store, Self, _metrics, time ?? _time, NullLogger<IngressPump>.Instance, _options, wentIdle);
-
-    /// <summary>Stores <paramref name="body"/> under a fresh key from <paramref name="source"/>; later calls sort later per sender.</summary>
-    private async Task<string> PutAsync(IPAddress source, byte[] body, TimeSpan? age = null)
-    {
-        DateTimeOffset made = _time.GetUtcNow() - (age ?? TimeSpan.FromSeconds(10)) + TimeSpan.FromMilliseconds(Interlocked.Increment(ref _sequence));
-        string key = new ObjectKey(Self16, Address16.From(source), Ulid.NewUlid(made)).ToString();
-        await _store.Inner.PutAsync(key, body, Ct);
-        return key;
-    }
-
-    private async Task<List<string>> InboxAsync() =>
-        [.. (await _store.Inner.ListAsync(ObjectKey.InboxOf(Self16), 1000, Ct)).Select(o => o.Key)];
-
-    private List<byte[]> Written()
-    {
-        var written = new List<byte[]>();
-        while (_tun.Written.TryRead(out byte[]? packet))
-        {
-            written.Add(packet);
-        }
-        return written;
     }
 
     private long TotalRejected() => Enum.GetValues<RejectReason>().Sum(r => _metrics.Rejected(r));
