@@ -37,7 +37,7 @@ public static class LogText
         {
             if (escaped.Length >= MaxLength)
             {
-                escaped.Append(CultureInfo.InvariantCulture, $"…(+{text.Length} chars)");
+                escaped.Append(CultureInfo.InvariantCulture, $"...(+{text.Length} chars)");
                 break;
             }
             if (c == '\\')

@@ -52,11 +52,8 @@ internal sealed class InboxLedger
         _maxGivenUp = 2 * listLimit;
     }
 
-    public int DeliveredCount => _delivered.Count;
     public int RecentCount => _recent.Count;
     public int GivenUpCount => _givenUp.Count;
-    public int DeletedAtCount => _deletedAt.Count;
-    public bool IsDeleting(string key) => _deleting.Contains(key);
 
     /// <summary>Decides what to do with <paramref name="key"/>, listed by the listing with order <paramref name="listOrder"/>.</summary>
     public Verdict Classify(string key, long listOrder)

@@ -32,8 +32,6 @@ internal sealed class RejectLimiter
         _overflow = new Bucket(burst, DateTimeOffset.MinValue);
     }
 
-    public int Burst => _burst;
-
     public int TrackedSenders => _buckets.Count;
 
     /// <summary>Takes a token for one GET of an object of <paramref name="sender"/>; false (nothing taken) when its bucket is empty.</summary>

@@ -49,8 +49,6 @@ public sealed class HoshinoNode
         metrics.ObserveAddressConflict(() => Lease.Conflict);
     }
 
-    public NodeConfig Config => _config;
-
     /// <summary>The node's hold on its address; <see cref="AddressLease.Conflict"/> is a metric.</summary>
     public AddressLease Lease { get; }
 
