@@ -41,12 +41,12 @@ public sealed partial class EgressPump : IDisposable
     private bool _stopping;
 
     /// <summary>Called after each packet is queued, so ingress can expect a reply (see <see cref="Ingress.Heartbeat.Poke"/>).</summary>
-    private readonly Action? _packetQueued;
+    private readonly Action<Address16>? _packetQueued;
 
-    // packetQueued: called on the reader thread after each packet is queued; the node wires it to
+    // packetQueued: called on the reader thread after each packet is queued, with its destination; the node wires it to
     // ingress's Poke (HoshinoNode). Must be cheap.
     public EgressPump(ITunDevice tun, IPacketStore store, IPAddress self, IPNetwork network, HoshinoMetrics metrics,
-        MonotonicUlid ids, TimeProvider time, ILogger<EgressPump> logger, EgressOptions options, Action? packetQueued = null)
+        MonotonicUlid ids, TimeProvider time, ILogger<EgressPump> logger, EgressOptions options, Action<Address16>? packetQueued = null)
     {
         _packetQueued = packetQueued;
         _tun = tun;
@@ -222,7 +222,7 @@ public sealed partial class EgressPump : IDisposable
         {
             _ = Task.Run(() => SendLoopAsync(state));
         }
-        _packetQueued?.Invoke();
+        _packetQueued?.Invoke(destination);
     }
 
     /// <summary>Sends bundles for one destination until its queue is empty. At most one runs per destination.</summary>

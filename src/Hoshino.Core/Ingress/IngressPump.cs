@@ -88,7 +88,8 @@ public sealed partial class IngressPump : IDisposable
     /// Traffic is expected soon (this node just sent a packet): poll fast again now instead of
     /// finishing a long idle wait. Cheap; any thread.
     /// </summary>
-    public void Poke()
+    /// <param name="peer">Where the packet went, so its reply is expected from there.</param>
+    public void Poke(Address16 peer)
     {
         if (_heartbeat.Interval > _heartbeat.Min)
         {

@@ -29,7 +29,7 @@ public sealed class EgressPumpTests : IDisposable
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private EgressPump CreatePump(TimeProvider? time = null, IPacketStore? store = null, Action? packetQueued = null)
+    private EgressPump CreatePump(TimeProvider? time = null, IPacketStore? store = null, Action<Address16>? packetQueued = null)
     {
         time ??= TimeProvider.System;
         return new EgressPump(_tun, store ?? _store, Self, Network, _metrics, new MonotonicUlid(time), time,
@@ -92,7 +92,7 @@ public sealed class EgressPumpTests : IDisposable
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
         int queued = 0;
-        using EgressPump pump = CreatePump(packetQueued: () => Interlocked.Increment(ref queued));
+        using EgressPump pump = CreatePump(packetQueued: _ => Interlocked.Increment(ref queued));
 
         pump.Accept(packet);
         pump.Accept(Numbered(Self, Peer, 1)); // a good packet after it, to know the pump had its chance
@@ -318,7 +318,7 @@ public sealed class EgressPumpTests : IDisposable
         _options.MaxQueuedBytesPerDestination = 350; // three 100-byte packets
         HoldPuts();
         int queued = 0;
-        using EgressPump pump = CreatePump(packetQueued: () => Interlocked.Increment(ref queued));
+        using EgressPump pump = CreatePump(packetQueued: _ => Interlocked.Increment(ref queued));
 
         pump.Accept(Numbered(Self, Peer, 0, payloadLength: 60));
         await Eventually.True(() => _store.PutAttempts == 1, "the first PUT started");

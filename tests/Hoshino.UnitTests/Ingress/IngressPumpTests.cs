@@ -493,7 +493,7 @@ public sealed class IngressPumpTests : IngressPumpFixture
         await Task.Delay(50, Ct);
         Assert.Equal(listsBefore, store.ListCalls); // waiting, with the clock stopped
 
-        pump.Poke();
+        pump.Poke(Address16.From(Peer));
 
         await Eventually.True(() => store.ListCalls > listsBefore, "a poll followed the poke without the clock moving");
         await stop.CancelAsync();
@@ -719,7 +719,7 @@ public sealed class IngressPumpTests : IngressPumpFixture
         int polls = _store.ListCalls + _store.HeadCalls;
         await Eventually.True(() => _store.ListCalls + _store.HeadCalls >= polls + 5, "the pump polled on, idle");
         Assert.Equal(1, Volatile.Read(ref idle));
-        pump.Poke(); // traffic: fast again, then idle again
+        pump.Poke(Address16.From(Peer)); // traffic: fast again, then idle again
         await Eventually.True(() => Volatile.Read(ref idle) == 2, "the pump went idle again");
         await stop.CancelAsync();
         await run.WaitAsync(TimeSpan.FromSeconds(15), Ct);
