@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace Hoshino.Directory;
+namespace Hoshino.Peers;
 
 /// <summary>
 /// One node's entry in the peer directory, as this node last read it: what the node published
