@@ -776,6 +776,7 @@ public sealed class IngressPumpTests : IngressPumpFixture
         public Task<IReadOnlyList<StoredObject>> ListAsync(string prefix, int limit, CancellationToken cancellationToken) =>
             throw new PacketStoreException(StoreErrorKind.Transient, "connection reset");
         public Task<byte[]?> GetAsync(string key, int maxBytes, CancellationToken cancellationToken) => Task.FromResult<byte[]?>(null);
+        public Task<StoredBody?> ReadAsync(string key, int maxBytes, CancellationToken cancellationToken) => Task.FromResult<StoredBody?>(null);
         public Task<string?> GetTagAsync(string key, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
         public Task DeleteAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken) => Task.CompletedTask;
     }
