@@ -165,7 +165,9 @@ internal sealed partial class StreamReceiver
         TakeListings(now);
         foreach (Address16 peer in _sent.Keys)
         {
-            if (_sent.TryRemove(peer, out DateTimeOffset at))
+            // Only peers with a stream: a v1 peer's reply is the LIST loop's to find, and its probes
+            // would count toward the LIST that replaces many probes.
+            if (_sent.TryRemove(peer, out DateTimeOffset at) && Knows(peer))
             {
                 _expectation.Sent(peer, at);
             }

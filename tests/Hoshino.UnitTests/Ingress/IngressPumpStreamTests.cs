@@ -292,4 +292,48 @@ public sealed class IngressPumpStreamTests() : IngressPumpFixture(new ShuffledLi
         Assert.True(_metrics.StreamProbes(hit: false) >= 1);
         Assert.Equal(0, Enum.GetValues<RejectReason>().Sum(r => _metrics.Rejected(r)));
     }
+
+    [Fact]
+    public async Task Poke_PeerWithoutAStream_NoProbeByName()
+    {
+        using IngressPump pump = CreatePump();
+
+        pump.Poke(OtherPeer16); // a v1 peer (or one not heard from): the LIST loop's linger finds its reply
+        _time.Advance(TimeSpan.FromMilliseconds(15));
+        await pump.Streams.SettleAsync(Ct);
+
+        Assert.Equal(0, _store.GetCalls);
+        Assert.False(pump.Streams.Knows(OtherPeer16));
+        Assert.Equal(0, pump.Streams.Expectation.PeerCount);
+    }
+
+    [Fact]
+    public async Task Poke_ManyPeersWithStreamsAtOnce_OneListInsteadOfTheirProbes()
+    {
+        _options.PollMin = _options.PollMax = TimeSpan.FromMilliseconds(500); // idle: a poll is a HEAD unless asked to list
+        IPAddress[] peers = [.. Enumerable.Range(0x10, 13).Select(i => IPAddress.Parse($"fd5e:59b8:f71d:9a3e::{i:x}"))];
+        foreach (IPAddress peer in peers)
+        {
+            await PutStreamAsync(peer, _epoch, 0, One(peer, 0));
+        }
+        using IngressPump pump = CreatePump();
+        await pump.PollAsync(Ct); // the first poll lists
+        await pump.Streams.SettleAsync(Ct);
+        Assert.Equal(peers.Length, Written().Count);
+        _time.Advance(TimeSpan.FromSeconds(5)); // past every hold
+        await pump.Streams.SettleAsync(Ct);
+        await pump.PollAsync(Ct);
+        int gets = _store.GetCalls, lists = _store.ListCalls;
+
+        foreach (IPAddress peer in peers)
+        {
+            pump.Poke(Address16.From(peer));
+        }
+        _time.Advance(pump.Streams.Expectation.Rtt / 2);
+        await pump.Streams.SettleAsync(Ct);
+        await pump.PollAsync(Ct);
+
+        Assert.Equal(gets, _store.GetCalls); // 13 probes cost more than one LIST (12.5 GETs on S3)
+        Assert.Equal(lists + 1, _store.ListCalls);
+    }
 }
