@@ -336,4 +336,40 @@ public sealed class IngressPumpStreamTests() : IngressPumpFixture(new ShuffledLi
         Assert.Equal(gets, _store.GetCalls); // 13 probes cost more than one LIST (12.5 GETs on S3)
         Assert.Equal(lists + 1, _store.ListCalls);
     }
+
+    [Fact]
+    public async Task Restart_ReceiverStartsAtTheLowestListedNumber()
+    {
+        await PutStreamAsync(Peer, _epoch, 0, One(Peer, 0));
+        await PutStreamAsync(Peer, _epoch, 1, One(Peer, 1));
+        using (IngressPump before = CreatePump())
+        {
+            await ListAndSettleAsync(before);
+        }
+        Assert.Equal([0, 1], WrittenSequence());
+        await PutStreamAsync(Peer, _epoch, 3, One(Peer, 3));
+        await PutStreamAsync(Peer, _epoch, 2, One(Peer, 2));
+
+        using IngressPump after = CreatePump(); // knows nothing of the stream
+        await ListAndSettleAsync(after);
+
+        Assert.Equal([2, 3], WrittenSequence());
+        Assert.Equal(0, _metrics.SkippedHoles); // 0 and 1 are not holes to it: it never saw them
+        Assert.Empty(await InboxAsync());
+    }
+
+    [Fact]
+    public async Task Restart_SenderNewEpoch_NotHeldBehindTheOldEpochsHole()
+    {
+        await PutStreamAsync(Peer, _epoch, 0, One(Peer, 0));
+        await PutStreamAsync(Peer, _epoch, 2, One(Peer, 2)); // 1 never comes: the sender died mid-window
+        Ulid restarted = Ulid.NewUlid(_time.GetUtcNow().AddSeconds(-1));
+        await PutStreamAsync(Peer, restarted, 0, One(Peer, 100));
+        using IngressPump pump = CreatePump();
+
+        await ListAndSettleAsync(pump);
+
+        Assert.Equal([0, 100], WrittenSequence().Order()); // the new epoch does not wait for the old one's hole
+        Assert.Equal(2, pump.Streams.Ledger.StreamCount);
+    }
 }
