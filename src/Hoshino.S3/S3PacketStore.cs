@@ -139,7 +139,7 @@ public sealed class S3PacketStore : IPacketStore, IDisposable
                 string key = response.Encoding == EncodingType.Url ? Uri.UnescapeDataString(item.Key.Replace('+', ' ')) : item.Key;
                 if (key.StartsWith(_prefix, StringComparison.Ordinal))
                 {
-                    result.Add(new StoredObject(key[_prefix.Length..], item.Size ?? 0, TagOf(item.ETag)));
+                    result.Add(new StoredObject(key[_prefix.Length..], item.Size ?? 0, TagOf(item.ETag), ModifiedOf(item.LastModified)));
                 }
             }
             continuation = response.IsTruncated == true ? response.NextContinuationToken : null;
@@ -149,12 +149,16 @@ public sealed class S3PacketStore : IPacketStore, IDisposable
     }
 
     /// <inheritdoc/>
-    public async Task<byte[]?> GetAsync(string key, int maxBytes, CancellationToken cancellationToken)
+    public async Task<byte[]?> GetAsync(string key, int maxBytes, CancellationToken cancellationToken) =>
+        (await ReadAsync(key, maxBytes, cancellationToken))?.Body;
+
+    /// <inheritdoc/>
+    public async Task<StoredBody?> ReadAsync(string key, int maxBytes, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
         ArgumentOutOfRangeException.ThrowIfNegative(maxBytes);
         var request = new GetObjectRequest { BucketName = _bucket, Key = _prefix + key };
-        return await RunAsync<byte[]?>(StoreOperation.Get, key, async (client, ct) =>
+        return await RunAsync<StoredBody?>(StoreOperation.Get, key, async (client, ct) =>
         {
             GetObjectResponse response;
             try
@@ -163,7 +167,8 @@ public sealed class S3PacketStore : IPacketStore, IDisposable
             }
             catch (AmazonS3Exception ex) when (ex is { StatusCode: HttpStatusCode.NotFound, ErrorCode: "NoSuchKey" or null or "" })
             {
-                return null; // another reader deleted it between our LIST and GET: an answer, not a failure
+                // Another reader deleted it between our LIST and GET, or (v2) a name not written yet: an answer, not a failure.
+                return null;
             }
             using (response)
             {
@@ -174,10 +179,15 @@ public sealed class S3PacketStore : IPacketStore, IDisposable
                     throw new PacketStoreException(StoreErrorKind.TooLarge,
                         $"GET {Target(key)}: object is {length} bytes, more than the {maxBytes} allowed");
                 }
-                return await ReadBodyAsync(response.ResponseStream, length, maxBytes, key, ct);
+                byte[] body = await ReadBodyAsync(response.ResponseStream, length, maxBytes, key, ct);
+                return new StoredBody(body, ModifiedOf(response.LastModified));
             }
         }, cancellationToken);
     }
+
+    /// <summary>The SDK reports times as local or unspecified DateTime; the store means UTC (to the second).</summary>
+    private static DateTimeOffset ModifiedOf(DateTime? time) =>
+        time is { } t ? new DateTimeOffset(t.Kind == DateTimeKind.Local ? t.ToUniversalTime() : DateTime.SpecifyKind(t, DateTimeKind.Utc)) : default;
 
     /// <inheritdoc/>
     public async Task<string?> GetTagAsync(string key, CancellationToken cancellationToken)

@@ -41,4 +41,5 @@ internal static class EventIds
     public const int IngressUnsealed = 3008;
     public const int IngressDoorbellHeard = 3009;
     public const int IngressDeleteGivenUp = 3010;
+    public const int IngressStreamObjectWritten = 3011;
 }

@@ -30,6 +30,29 @@ internal sealed class Histogram(long[] upperBounds, double unitScale)
         writer.Sample(name + "_count", labels, cumulative);
     }
 
+    /// <summary>
+    /// The upper bound of the bucket that holds quantile <paramref name="q"/> of what was recorded
+    /// (an overestimate by at most one bucket), or null before anything was. Past the last bound, the last bound.
+    /// </summary>
+    public long? Quantile(double q)
+    {
+        long total = Count;
+        if (total == 0)
+        {
+            return null;
+        }
+        long rank = Math.Max(1, (long)Math.Ceiling(q * total)), cumulative = 0;
+        for (int i = 0; i < upperBounds.Length; i++)
+        {
+            cumulative += Volatile.Read(ref _counts[i]);
+            if (cumulative >= rank)
+            {
+                return upperBounds[i];
+            }
+        }
+        return upperBounds[^1];
+    }
+
     public long Count
     {
         get

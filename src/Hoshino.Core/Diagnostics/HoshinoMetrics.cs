@@ -44,6 +44,10 @@ public sealed class HoshinoMetrics
     private long _doorbellsRung;
     private long _doorbellsHeard;
     private long _doorbellsFailed;
+    private readonly long[] _probes = new long[2];
+    private long _holesSkipped;
+    private long _lateDeliveries;
+    private long _streams;
     private readonly DateTimeOffset _startTime;
     private readonly TimeProvider _time;
     private readonly string _version;
@@ -152,6 +156,38 @@ public sealed class HoshinoMetrics
     public long Errors(StoreOperation operation, StoreErrorKind kind) => Volatile.Read(ref _errors[(int)operation, (int)kind]);
     public long DuplicatesSuppressed => Volatile.Read(ref _duplicatesSuppressed);
 
+    /// <summary>
+    /// A transport v2 GET of a name no listing showed (a probe for a reply, a forecast, the hold, or
+    /// a read ahead of a flowing stream): hit when the object was there.
+    /// </summary>
+    public void StreamProbed(bool hit) => Interlocked.Increment(ref _probes[hit ? 1 : 0]);
+
+    public long StreamProbes(bool hit) => Volatile.Read(ref _probes[hit ? 1 : 0]);
+
+    /// <summary>Sequence numbers a v2 stream skipped after waiting the hole bound for them.</summary>
+    public void HolesSkipped(long count) => Interlocked.Add(ref _holesSkipped, count);
+
+    public long SkippedHoles => Volatile.Read(ref _holesSkipped);
+
+    /// <summary>Skipped numbers delivered after all, late, once.</summary>
+    public void LateDelivered(long count) => Interlocked.Add(ref _lateDeliveries, count);
+
+    public long LateDeliveries => Volatile.Read(ref _lateDeliveries);
+
+    /// <summary>Transport v2 streams the receiver remembers (live and retired); set by its loop.</summary>
+    public long StreamCount
+    {
+        get => Volatile.Read(ref _streams);
+        set => Volatile.Write(ref _streams, value);
+    }
+
+    /// <summary>
+    /// The upper bound of the latency bucket holding quantile <paramref name="q"/> of <paramref name="operation"/>'s
+    /// requests so far (bounds 1, 2, 5, 10, 20, 50 ms, …), or null before any: what the node measures the store by.
+    /// </summary>
+    public TimeSpan? Latency(StoreOperation operation, double q) =>
+        _latency[(int)operation].Quantile(q) is { } micros ? TimeSpan.FromMicroseconds(micros) : null;
+
     /// <summary>What the requests so far would have cost on AWS S3 Standard.</summary>
     public double EstimatedCostDollars()
     {
@@ -219,6 +255,16 @@ public sealed class HoshinoMetrics
         w.Sample("hoshino_doorbell_rings_total", "direction=\"sent\"", DoorbellsRung);
         w.Sample("hoshino_doorbell_rings_total", "direction=\"failed\"", DoorbellsFailed);
         w.Sample("hoshino_doorbell_rings_total", "direction=\"heard\"", DoorbellsHeard);
+
+        w.Family("hoshino_stream_probes_total", "counter", "Transport v2 GETs of names no listing showed (probes for replies, reads ahead), by whether the object was there.");
+        w.Sample("hoshino_stream_probes_total", "result=\"hit\"", StreamProbes(hit: true));
+        w.Sample("hoshino_stream_probes_total", "result=\"miss\"", StreamProbes(hit: false));
+        w.Family("hoshino_stream_holes_skipped_total", "counter", "Transport v2 sequence numbers skipped after the hole bound (a PUT given up, a sender gone mid-window).");
+        w.Sample("hoshino_stream_holes_skipped_total", "", SkippedHoles);
+        w.Family("hoshino_stream_late_deliveries_total", "counter", "Skipped transport v2 objects that turned up later and were delivered once, out of order.");
+        w.Sample("hoshino_stream_late_deliveries_total", "", LateDeliveries);
+        w.Family("hoshino_streams", "gauge", "Transport v2 streams (sender, epoch) the receiver remembers, live and retired.");
+        w.Sample("hoshino_streams", "", StreamCount);
 
         w.Family("hoshino_s3_requests_total", "counter", "Store requests, by operation (S3: PUT, LIST, GET, HEAD, DeleteObjects).");
         foreach (StoreOperation op in Enum.GetValues<StoreOperation>())

@@ -88,6 +88,11 @@ internal static class MetricLabels
         Packets.RejectReason.Encapsulated => "encapsulated",
         Packets.RejectReason.Unfetchable => "unfetchable",
         Packets.RejectReason.RateLimited => "rate_limited",
+        Packets.RejectReason.TooManyStreams => "too_many_streams",
+        Packets.RejectReason.TooManyEpochs => "too_many_epochs",
+        Packets.RejectReason.StaleEpoch => "stale_epoch",
+        Packets.RejectReason.TooFarAhead => "too_far_ahead",
+        Packets.RejectReason.EpochTooNew => "epoch_too_new",
         _ => "none",
     };
 

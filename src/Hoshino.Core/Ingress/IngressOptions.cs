@@ -20,7 +20,11 @@ public sealed class IngressOptions
     /// </summary>
     public TimeSpan ListMax { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long polling stays at the fastest interval after the last traffic.</summary>
+    /// <summary>
+    /// How long the LIST loop stays at the fastest interval after the last v1 traffic (or a send to a
+    /// peer with no v2 stream). Transport v2 streams do not use it: their probes follow measured
+    /// round trips (docs/adr/0010-transport-v2.md).
+    /// </summary>
     public TimeSpan Linger { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>

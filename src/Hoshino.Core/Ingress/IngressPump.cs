@@ -2,6 +2,7 @@ using System.Net;
 using Hoshino.Diagnostics;
 using Hoshino.Packets;
 using Hoshino.Store;
+using Hoshino.Transport;
 using Hoshino.Tunnel;
 using Microsoft.Extensions.Logging;
 
@@ -22,6 +23,8 @@ public sealed partial class IngressPump : IDisposable
     private readonly string _inbox;
     private readonly string _leaseKey;
     private readonly string _doorbellKey;
+    /// <summary>This node's doorbell: the idle poll's HEAD, created on a 403 (ADR 0007).</summary>
+    private readonly Doorbell _doorbell;
     private readonly HoshinoMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -43,7 +46,6 @@ public sealed partial class IngressPump : IDisposable
     private string? _doorbellTag;
     private bool _listedOnce;
     private long _lastListTimestamp;
-    private long _doorbellCreated;
     /// <summary>
     /// The next LIST, started while the GETs of the last poll that found work were in flight: under
     /// load the loop then takes max(LIST, GET + write) per cycle instead of their sum.
@@ -54,6 +56,12 @@ public sealed partial class IngressPump : IDisposable
     /// <summary>How long the last LIST took; paces empty polls (<see cref="Pace"/>).</summary>
     private TimeSpan _lastListDuration;
     private long _lastWork;
+    /// <summary>The transport v2 path: streams read by name (its own loop; this one hands it listings).</summary>
+    private readonly StreamReceiver _streams;
+    /// <summary>1 when the stream receiver asked for a LIST (more probes due than one LIST costs).</summary>
+    private int _listRequested;
+    /// <summary>Whether the last listing held v2 names: a ring that found only those still delivered.</summary>
+    private bool _listedStreams;
 
     // wentIdle: called on the polling loop when the heartbeat reaches its slowest interval: traffic
     // has stopped, a good moment for housekeeping that would get in the way of it (the host trims memory).
@@ -66,7 +74,8 @@ public sealed partial class IngressPump : IDisposable
         _self = Address16.From(self);
         _inbox = ObjectKey.InboxOf(_self);
         _leaseKey = Node.AddressLease.KeyOf(_self);
-        _doorbellKey = ObjectKey.DoorbellOf(_self);
+        _doorbell = new Doorbell(store, _self, time, metrics);
+        _doorbellKey = _doorbell.Key;
         _metrics = metrics;
         _time = time;
         _logger = logger;
@@ -80,6 +89,17 @@ public sealed partial class IngressPump : IDisposable
         _rings = new RingBackoff(options.PollMax, options.ListMax);
         _deleter = new InboxDeleter(store, metrics, () => Interlocked.Increment(ref _order), StoreFailed);
         metrics.HeartbeatInterval = _heartbeat.Interval;
+        _streams = new StreamReceiver(tun, store, _self, metrics, time, logger, options, Reject, RequestListing, StoreFailed);
+    }
+
+    /// <summary>The transport v2 receiver (tests step it directly).</summary>
+    internal StreamReceiver Streams => _streams;
+
+    /// <summary>The stream receiver's call: LIST at the next poll, which starts now.</summary>
+    private void RequestListing()
+    {
+        Volatile.Write(ref _listRequested, 1);
+        _wake.TrySetResult();
     }
 
     private readonly Action? _wentIdle;
@@ -91,6 +111,11 @@ public sealed partial class IngressPump : IDisposable
     /// <param name="peer">Where the packet went, so its reply is expected from there.</param>
     public void Poke(Address16 peer)
     {
+        _streams.Sent(peer);
+        if (_streams.Knows(peer))
+        {
+            return; // its reply comes by name: probed in the reply window, not looked for by a LIST linger
+        }
         if (_heartbeat.Interval > _heartbeat.Min)
         {
             _heartbeat.Poke();
@@ -102,10 +127,15 @@ public sealed partial class IngressPump : IDisposable
     public async Task RunAsync(CancellationToken stoppingToken)
     {
         Log.Started(_logger, _inbox, _store.Description);
+        Task streams = _streams.RunAsync(stoppingToken);
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
+                if (streams.IsFaulted)
+                {
+                    await streams; // a failed loop stops the node rather than running half deaf
+                }
                 PollOutcome outcome = await PollAsync(stoppingToken);
                 bool wasIdle = _heartbeat.Interval >= _options.PollMax;
                 if (outcome == PollOutcome.Work)
@@ -126,6 +156,7 @@ public sealed partial class IngressPump : IDisposable
         }
         finally
         {
+            await streams.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             if (_nextListing is { } listing)
             {
                 await ((Task)listing).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -133,8 +164,7 @@ public sealed partial class IngressPump : IDisposable
             // Let a delete already sent finish, so what was delivered is not delivered again after a restart.
             await _deleter.DrainAsync(TimeSpan.FromSeconds(2), _time);
             // Leave nothing behind: the next start lists before it trusts the doorbell (DELETE is free on AWS).
-            using var tidy = new CancellationTokenSource(TimeSpan.FromSeconds(2), _time);
-            await _store.DeleteAsync([_doorbellKey], tidy.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await _doorbell.RemoveAsync(TimeSpan.FromSeconds(2));
             Log.Stopped(_logger);
         }
     }
@@ -180,33 +210,30 @@ public sealed partial class IngressPump : IDisposable
     internal async Task<PollOutcome> PollAsync(CancellationToken cancellationToken)
     {
         if (!_listedOnce || _heartbeat.Interval < _options.PollMax || _options.ListMax <= _options.PollMax
-            || _time.GetElapsedTime(_lastListTimestamp) >= _options.ListMax)
+            || _time.GetElapsedTime(_lastListTimestamp) >= _options.ListMax || Interlocked.Exchange(ref _listRequested, 0) == 1)
         {
             return await PollOnceAsync(cancellationToken);
         }
         DiscardNextListing(); // idle now: by the next LIST it would be stale
-        string? tag;
-        try
+        DoorbellCheck check = await _doorbell.CheckAsync(_doorbellTag, _options.ListMax, cancellationToken);
+        switch (check.State)
         {
-            tag = await _store.GetTagAsync(_doorbellKey, cancellationToken);
+            case DoorbellState.Created:
+                if (check.Error is { } createFailure)
+                {
+                    StoreFailed("creating the doorbell (s3:PutObject on KEYPREFIX{node}/doorbell, which deploy/terraform grants; idle polls fall back to LIST)", createFailure);
+                }
+                return await PollOnceAsync(cancellationToken);
+            case DoorbellState.Refused:
+                StoreFailed("checking the doorbell", check.Error!);
+                return await PollOnceAsync(cancellationToken);
+            case DoorbellState.Failed:
+                StoreFailed("checking the doorbell", check.Error!);
+                return PollOutcome.Congested;
+            case DoorbellState.Quiet:
+                return PollOutcome.Idle;
         }
-        catch (PacketStoreException ex) when (ex.Kind == StoreErrorKind.AccessDenied)
-        {
-            // S3 answers a HEAD of a missing key with 403, not 404, when the reader may not list the
-            // key itself (the least-privilege policy allows listing only with s3:prefix = the inbox):
-            // the doorbell was never rung, or the lifecycle rule expired it. Make one, and list.
-            await CreateDoorbellAsync(ex, cancellationToken);
-            return await PollOnceAsync(cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            StoreFailed("checking the doorbell", ex);
-            return PollOutcome.Congested;
-        }
-        if (tag == _doorbellTag)
-        {
-            return PollOutcome.Idle;
-        }
+        string? tag = check.Tag;
         // Rung since the last LIST. A sender rings after its bundle is stored, so the LIST finds it.
         // No Poke: a ring buys one LIST, not the linger's worth of them, and only while rings
         // deliver (RingBackoff): ringing cannot keep a node hot.
@@ -219,31 +246,9 @@ public sealed partial class IngressPump : IDisposable
         PollOutcome outcome = await PollOnceAsync(cancellationToken);
         if (outcome != PollOutcome.Congested)
         {
-            _rings.Answered(outcome == PollOutcome.Work, _time.GetUtcNow());
+            _rings.Answered(outcome == PollOutcome.Work || _listedStreams, _time.GetUtcNow());
         }
         return outcome;
-    }
-
-    /// <summary>
-    /// Writes the node's own doorbell so that HEADs of it succeed; at most once per
-    /// <see cref="IngressOptions.ListMax"/>, so a policy that forbids it costs one PUT per LIST, not per poll.
-    /// </summary>
-    private async Task CreateDoorbellAsync(PacketStoreException headFailure, CancellationToken cancellationToken)
-    {
-        if (_doorbellCreated != 0 && _time.GetElapsedTime(_doorbellCreated) < _options.ListMax)
-        {
-            StoreFailed("checking the doorbell", headFailure);
-            return;
-        }
-        _doorbellCreated = _time.GetTimestamp();
-        try
-        {
-            await _store.PutAsync(_doorbellKey, ObjectKey.DoorbellBody(Ulid.NewUlid(_time.GetUtcNow())), cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            StoreFailed("creating the doorbell (s3:PutObject on KEYPREFIX{node}/doorbell, which deploy/terraform grants; idle polls fall back to LIST)", ex);
-        }
     }
 
     /// <summary>One LIST → GET → write → DELETE cycle.</summary>
@@ -269,11 +274,16 @@ public sealed partial class IngressPump : IDisposable
         _lastListTimestamp = listStarted;
         _listedOnce = true;
         _doorbellTag = null;
+        _listedStreams = false;
         _ledger.ListingSeen(listing);
         if (listing.Count == 0)
         {
             return PollOutcome.Idle;
         }
+        // Each sender's v1 objects are written in key order, and not every store lists in order
+        // (S3 Express One Zone directory buckets do not): sort here, not by trusting the store.
+        listing = InKeyOrder(listing);
+        var streamNames = new List<(StoredObject, StreamKey)>();
 
         var toDelete = new List<string>();
         var wanted = new List<Wanted>();
@@ -289,6 +299,11 @@ public sealed partial class IngressPump : IDisposable
             if (item.Key == _doorbellKey)
             {
                 _doorbellTag = item.Tag; // never fetched, never delivered: only its tag matters
+                continue;
+            }
+            if (StreamKey.TryParse(item.Key, out StreamKey? streamKey))
+            {
+                streamNames.Add((item, streamKey.Value)); // v2: the stream receiver reads it by name
                 continue;
             }
             switch (_ledger.Classify(item.Key, listOrder))
@@ -320,6 +335,11 @@ public sealed partial class IngressPump : IDisposable
         }
 
         _ledger.ForgetDeletedBefore(listOrder);
+        if (streamNames.Count > 0)
+        {
+            _listedStreams = true;
+            _streams.Listed(streamNames);
+        }
         if (wanted.Count > 0 && listing.Count < _options.ListLimit)
         {
             // More is likely on its way: list again while these GETs run. Keys handled meanwhile are
@@ -336,6 +356,18 @@ public sealed partial class IngressPump : IDisposable
         }
         // Only delivered packets are work: junk, however much, does not keep the node polling fast.
         return delivery.Packets > 0 ? PollOutcome.Work : PollOutcome.Idle;
+    }
+
+    private static IReadOnlyList<StoredObject> InKeyOrder(IReadOnlyList<StoredObject> listing)
+    {
+        for (int i = 1; i < listing.Count; i++)
+        {
+            if (string.CompareOrdinal(listing[i - 1].Key, listing[i].Key) > 0)
+            {
+                return [.. listing.OrderBy(o => o.Key, StringComparer.Ordinal)];
+            }
+        }
+        return listing;
     }
 
     /// <summary>An object the listing offered that passed screening: fetch it.</summary>
@@ -408,18 +440,14 @@ public sealed partial class IngressPump : IDisposable
                     continue; // gone since the listing
                 }
                 // With a network key, a sealed body is decrypted in place: the frames then point at plaintext in body.
-                RejectReason reason = BundleFormat.Decode(body, item.Name, _options.Key, item.Key.Source, _self, frames);
-                if (reason == RejectReason.None && !_options.AllowEncapsulated && AnyCarriesTunnel(body, frames))
-                {
-                    reason = RejectReason.Encapsulated;
-                }
+                RejectReason reason = TunDelivery.Open(body, item.Name, item.Key.Source, _self, _options, frames);
                 if (reason != RejectReason.None)
                 {
                     Reject(item.Name, reason); // its GET's token is not given back (RejectLimiter)
                     toDelete.Add(item.Name);
                     continue;
                 }
-                (int written, bool refused) = Write(body, frames);
+                (int written, bool refused) = TunDelivery.Write(_tun, _metrics, body, frames);
                 tunRefused |= refused;
                 packets += written;
                 _limiter.Delivered(item.Key.Source);
@@ -438,43 +466,6 @@ public sealed partial class IngressPump : IDisposable
         }
         return new Delivery(packets, fetched, failures, tunRefused);
     }
-
-    private (int Written, bool Refused) Write(byte[] body, List<Range> frames)
-    {
-        int written = 0;
-        long bytes = 0;
-        bool refused = false;
-        foreach (Range frame in frames)
-        {
-            ReadOnlySpan<byte> packet = body.AsSpan()[frame];
-            if (_tun.Write(packet))
-            {
-                written++;
-                bytes += packet.Length;
-            }
-            else
-            {
-                _metrics.PacketsDropped(Direction.Ingress, DropReason.TunWriteFailed);
-                refused = true;
-            }
-        }
-        _metrics.PacketsMoved(Direction.Ingress, written, bytes);
-        _metrics.BundleMade(Direction.Ingress, written, body.Length);
-        return (written, refused);
-    }
-
-    private static bool AnyCarriesTunnel(byte[] body, List<Range> frames)
-    {
-        foreach (Range frame in frames)
-        {
-            if (Ipv6Packet.TryParse(body.AsSpan()[frame], out Ipv6Packet ip) && ip.CarriesTunnel())
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
 
     /// <summary>
     /// Deletes in the background so the next LIST need not wait for it; one delete in flight at a

@@ -1,5 +1,6 @@
 using Hoshino.Packets;
 using Hoshino.Store;
+using Hoshino.Transport;
 
 namespace Hoshino.Ingress;
 
@@ -34,6 +35,28 @@ internal static class KeyScreen
         if (-age > options.MaxClockSkew)
         {
             return RejectReason.TooNew;
+        }
+        return item.Size > options.MaxObjectBytes ? RejectReason.TooLarge : RejectReason.None;
+    }
+
+    /// <summary>
+    /// The same for a transport v2 name, whose segments <see cref="StreamKey.TryParse"/> checked:
+    /// destination and source as for v1; its age by the store's Last-Modified (v2 names carry no
+    /// time), when the store reports one; its size. The epoch's date is the stream ledger's to judge.
+    /// </summary>
+    public static RejectReason Screen(StoredObject item, StreamKey key, DateTimeOffset now, Address16 self, IngressOptions options)
+    {
+        if (key.Destination != self)
+        {
+            return RejectReason.WrongDestination;
+        }
+        if (key.Source.High != self.High || key.Source == self)
+        {
+            return RejectReason.BadSource;
+        }
+        if (item.LastModified != default && now - item.LastModified > options.MaxPacketAge)
+        {
+            return RejectReason.TooOld;
         }
         return item.Size > options.MaxObjectBytes ? RejectReason.TooLarge : RejectReason.None;
     }

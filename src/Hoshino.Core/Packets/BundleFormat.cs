@@ -343,4 +343,14 @@ public enum RejectReason
     Unfetchable,
     /// <summary>Deleted unread: its sender's recent objects were rejected faster than the node allows.</summary>
     RateLimited,
+    /// <summary>Transport v2: the receiver remembers as many streams as it may, and none is retired.</summary>
+    TooManyStreams,
+    /// <summary>Transport v2: the sender has as many newer epochs as the receiver keeps for one sender.</summary>
+    TooManyEpochs,
+    /// <summary>Transport v2: an epoch older than the sender's newest, appearing long after it.</summary>
+    StaleEpoch,
+    /// <summary>Transport v2: a sequence number further past its stream's cursor than any honest sender gets.</summary>
+    TooFarAhead,
+    /// <summary>Transport v2: an epoch dated further ahead than clock skew explains.</summary>
+    EpochTooNew,
 }

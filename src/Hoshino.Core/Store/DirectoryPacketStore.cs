@@ -149,7 +149,7 @@ public sealed class DirectoryPacketStore : IPacketStore
                             pending.Push(path);
                             break;
                         case StoreEntryKind.RegularFile or StoreEntryKind.Other:
-                            found.Add(new StoredObject(KeyOf(path), entry.Length, TagOf(entry, path)));
+                            found.Add(new StoredObject(KeyOf(path), entry.Length, TagOf(entry, path), ModifiedOf(entry)));
                             break;
                     }
                 }
@@ -171,7 +171,10 @@ public sealed class DirectoryPacketStore : IPacketStore
         return Task.FromResult<IReadOnlyList<StoredObject>>(found);
     }
 
-    public async Task<byte[]?> GetAsync(string key, int maxBytes, CancellationToken cancellationToken)
+    public async Task<byte[]?> GetAsync(string key, int maxBytes, CancellationToken cancellationToken) =>
+        (await ReadAsync(key, maxBytes, cancellationToken))?.Body;
+
+    public async Task<StoredBody?> ReadAsync(string key, int maxBytes, CancellationToken cancellationToken)
     {
         string path = PathOf(key);
         try
@@ -180,13 +183,15 @@ public sealed class DirectoryPacketStore : IPacketStore
             if (file is null)
             {
                 // Not a regular file: an empty object if something else is there (as listed), else none.
-                return kind == StoreEntryKind.Other ? [] : null;
+                return kind == StoreEntryKind.Other ? new StoredBody([], ModifiedOf(_files.Stat(path))) : null;
             }
             long length = RandomAccess.GetLength(file);
             if (length > maxBytes)
             {
                 throw new PacketStoreException(StoreErrorKind.TooLarge, $"object {key} is {length} bytes, over the limit of {maxBytes}");
             }
+            // The open file's own time: a rename over it since would be another file, read whole or not at all.
+            var modified = new DateTimeOffset(File.GetLastWriteTimeUtc(file), TimeSpan.Zero);
             byte[] body = new byte[length];
             int read = 0;
             while (read < body.Length)
@@ -198,7 +203,7 @@ public sealed class DirectoryPacketStore : IPacketStore
                 }
                 read += n;
             }
-            return body;
+            return new StoredBody(body, modified);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -209,6 +214,9 @@ public sealed class DirectoryPacketStore : IPacketStore
             throw Translate("reading", key, ex);
         }
     }
+
+    private static DateTimeOffset ModifiedOf(StoreEntry entry) =>
+        entry.Kind == StoreEntryKind.Missing ? default : new DateTimeOffset(DateTime.SpecifyKind(entry.LastWriteTimeUtc, DateTimeKind.Utc));
 
     public Task<string?> GetTagAsync(string key, CancellationToken cancellationToken)
     {

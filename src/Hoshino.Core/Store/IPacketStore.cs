@@ -39,6 +39,17 @@ public interface IPacketStore
     Task<byte[]?> GetAsync(string key, int maxBytes, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Reads a whole object by name, with the time the store says it was written (S3: the GET's
+    /// Last-Modified; <c>dir:</c>: the file's modification time), as <see cref="StoredObject.LastModified"/>
+    /// reports it: transport v2 names carry no time, so objects are screened by this against the
+    /// packet age (docs/adr/0010-transport-v2.md). Null when the object does not exist (S3 answers a
+    /// reader that may not list the key with AccessDenied instead: the caller decides what that means).
+    /// Throws <see cref="PacketStoreException"/> of kind <see cref="StoreErrorKind.TooLarge"/> as
+    /// <see cref="GetAsync"/> does.
+    /// </summary>
+    Task<StoredBody?> ReadAsync(string key, int maxBytes, CancellationToken cancellationToken);
+
+    /// <summary>
     /// The object's version tag (S3: a HEAD request, answered with the ETag), or null when it does
     /// not exist. The tag is the one <see cref="ListAsync"/> reports for the object, and it changes
     /// whenever the object is written again with a different body. Costs a GET on AWS, a twelfth of a LIST.
@@ -53,7 +64,13 @@ public interface IPacketStore
 /// <param name="Key">Key relative to the store's key prefix.</param>
 /// <param name="Size">Size in bytes, as the listing reports it.</param>
 /// <param name="Tag">Version tag, as <see cref="IPacketStore.GetTagAsync"/> reports it.</param>
-public readonly record struct StoredObject(string Key, long Size, string? Tag = null);
+/// <param name="LastModified">When the store says the object was written (S3: LastModified, to the second; <c>dir:</c>: mtime); default when unknown.</param>
+public readonly record struct StoredObject(string Key, long Size, string? Tag = null, DateTimeOffset LastModified = default);
+
+/// <summary>A whole object read by name, and when the store says it was written.</summary>
+/// <param name="Body">The object's bytes.</param>
+/// <param name="LastModified">As <see cref="StoredObject.LastModified"/> reports it.</param>
+public sealed record StoredBody(byte[] Body, DateTimeOffset LastModified);
 
 /// <summary>Why a store operation failed, in terms the daemon can act on.</summary>
 public enum StoreErrorKind

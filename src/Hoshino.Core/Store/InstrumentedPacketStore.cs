@@ -28,6 +28,9 @@ public sealed class InstrumentedPacketStore(IPacketStore inner, HoshinoMetrics m
     public Task<byte[]?> GetAsync(string key, int maxBytes, CancellationToken cancellationToken) =>
         Time(StoreOperation.Get, () => inner.GetAsync(key, maxBytes, cancellationToken));
 
+    public Task<StoredBody?> ReadAsync(string key, int maxBytes, CancellationToken cancellationToken) =>
+        Time(StoreOperation.Get, () => inner.ReadAsync(key, maxBytes, cancellationToken));
+
     public Task<string?> GetTagAsync(string key, CancellationToken cancellationToken) =>
         Time(StoreOperation.Head, () => inner.GetTagAsync(key, cancellationToken));
 

@@ -28,6 +28,10 @@ public sealed class HoshinoMetricsTests
     [InlineData("hoshino_bundle_bytes", "histogram")]
     [InlineData("hoshino_egress_queue_depth", "gauge")]
     [InlineData("hoshino_heartbeat_interval_seconds", "gauge")]
+    [InlineData("hoshino_stream_probes_total", "counter")]
+    [InlineData("hoshino_stream_holes_skipped_total", "counter")]
+    [InlineData("hoshino_stream_late_deliveries_total", "counter")]
+    [InlineData("hoshino_streams", "gauge")]
     [InlineData("hoshino_build_info", "gauge")]
     [InlineData("hoshino_uptime_seconds", "gauge")]
     [InlineData("process_start_time_seconds", "gauge")]
@@ -360,5 +364,43 @@ public sealed class HoshinoMetricsTests
         int start = series.IndexOf("le=\"", StringComparison.Ordinal) + 4;
         string text = series[start..series.IndexOf('"', start)];
         return text == "+Inf" ? double.PositiveInfinity : double.Parse(text, CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public void Latency_Quantiles_AreTheUpperBoundsOfTheirBuckets()
+    {
+        Assert.Null(_metrics.Latency(StoreOperation.Get, 0.5)); // nothing measured yet
+        for (int i = 0; i < 98; i++)
+        {
+            _metrics.StoreRequest(StoreOperation.Get, TimeSpan.FromMilliseconds(1.5));
+        }
+        _metrics.StoreRequest(StoreOperation.Get, TimeSpan.FromMilliseconds(8));
+        _metrics.StoreRequest(StoreOperation.Get, TimeSpan.FromSeconds(30)); // past the last bucket
+
+        Assert.Equal(TimeSpan.FromMilliseconds(2), _metrics.Latency(StoreOperation.Get, 0.5));
+        Assert.Equal(TimeSpan.FromMilliseconds(10), _metrics.Latency(StoreOperation.Get, 0.99));
+        Assert.Equal(TimeSpan.FromSeconds(10), _metrics.Latency(StoreOperation.Get, 1));
+        Assert.Null(_metrics.Latency(StoreOperation.Put, 0.99));
+    }
+
+    [Fact]
+    public void StreamFigures_Rendered()
+    {
+        _metrics.StreamProbed(hit: true);
+        _metrics.StreamProbed(hit: false);
+        _metrics.StreamProbed(hit: false);
+        _metrics.HolesSkipped(3);
+        _metrics.LateDelivered(1);
+        _metrics.StreamCount = 7;
+        _metrics.ObjectRejected(RejectReason.TooManyEpochs);
+
+        string page = _metrics.WritePrometheus();
+
+        Assert.Equal(1, PrometheusText.Value(page, "hoshino_stream_probes_total{result=\"hit\"}"));
+        Assert.Equal(2, PrometheusText.Value(page, "hoshino_stream_probes_total{result=\"miss\"}"));
+        Assert.Equal(3, PrometheusText.Value(page, "hoshino_stream_holes_skipped_total"));
+        Assert.Equal(1, PrometheusText.Value(page, "hoshino_stream_late_deliveries_total"));
+        Assert.Equal(7, PrometheusText.Value(page, "hoshino_streams"));
+        Assert.Equal(1, PrometheusText.Value(page, "hoshino_rejected_objects_total{reason=\"too_many_epochs\"}"));
     }
 }

@@ -3,6 +3,7 @@ using Hoshino.Diagnostics;
 using Hoshino.Ingress;
 using Hoshino.Packets;
 using Hoshino.Store;
+using Hoshino.Transport;
 using Hoshino.Tunnel;
 using Hoshino.UnitTests.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -46,6 +47,14 @@ public abstract class IngressPumpFixture : IDisposable
     {
         DateTimeOffset made = _time.GetUtcNow() - (age ?? _defaultAge) + TimeSpan.FromMilliseconds(Interlocked.Increment(ref _sequence));
         string key = new ObjectKey(Self16, Address16.From(source), Ulid.NewUlid(made)).ToString();
+        await _store.Inner.PutAsync(key, body, Ct);
+        return key;
+    }
+
+    /// <summary>Stores <paramref name="body"/> as object <paramref name="sequence"/> of <paramref name="source"/>'s stream <paramref name="epoch"/> (transport v2).</summary>
+    private protected async Task<string> PutStreamAsync(IPAddress source, Ulid epoch, long sequence, byte[] body)
+    {
+        string key = new StreamKey(Self16, Address16.From(source), epoch, sequence).ToString();
         await _store.Inner.PutAsync(key, body, Ct);
         return key;
     }

@@ -241,3 +241,25 @@ public sealed class MemoryPacketStoreTests : PacketStoreContract
     protected override Task<IPacketStore> CreateStoreAsync(CancellationToken cancellationToken) =>
         Task.FromResult<IPacketStore>(new MemoryPacketStore());
 }
+
+/// <summary>The contract holds for a store that lists in random order (S3 Express One Zone), over the in-memory store.</summary>
+public sealed class ShuffledMemoryPacketStoreTests : PacketStoreContract
+{
+    protected override bool ListsInOrder => false;
+
+    protected override Task<IPacketStore> CreateStoreAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IPacketStore>(new ShuffledListingStore(new MemoryPacketStore(), Random.Shared.Next()));
+}
+
+/// <summary>The same over the <c>dir:</c> store, whose own listing is sorted.</summary>
+public sealed class ShuffledDirectoryPacketStoreTests : PacketStoreContract, IDisposable
+{
+    private readonly TempDirectory _root = new();
+
+    protected override bool ListsInOrder => false;
+
+    public void Dispose() => _root.Dispose();
+
+    protected override Task<IPacketStore> CreateStoreAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IPacketStore>(new ShuffledListingStore(new DirectoryPacketStore(_root.Path), Random.Shared.Next()));
+}

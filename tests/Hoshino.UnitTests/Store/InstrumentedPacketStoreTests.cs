@@ -83,7 +83,7 @@ public sealed class InstrumentedPacketStoreTests
         Assert.Equal(body, await store.GetAsync("a/b/c", 10, Ct));
         string? tag = await _inner.GetTagAsync("a/b/c", Ct);
         Assert.NotNull(tag);
-        Assert.Equal([new StoredObject("a/b/c", 3, tag)], await store.ListAsync("a/", 10, Ct));
+        Assert.Equal([("a/b/c", 3L, tag)], (await store.ListAsync("a/", 10, Ct)).Select(o => (o.Key, o.Size, o.Tag)));
         Assert.Equal(tag, await store.GetTagAsync("a/b/c", Ct));
         Assert.Equal(1, _metrics.Requests(StoreOperation.Head));
         Assert.Equal(_inner.Description, store.Description);

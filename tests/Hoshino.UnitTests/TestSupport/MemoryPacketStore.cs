@@ -2,9 +2,12 @@ using Hoshino.Store;
 
 namespace Hoshino.UnitTests.TestSupport;
 
-/// <summary>An in-memory <see cref="IPacketStore"/>: a sorted map of keys to bodies. Thread-safe.</summary>
-internal sealed class MemoryPacketStore : IPacketStore
+/// <summary>An in-memory <see cref="IPacketStore"/>: a sorted map of keys to bodies, each dated by <paramref name="time"/> when written. Thread-safe.</summary>
+internal sealed class MemoryPacketStore(TimeProvider? time = null) : IPacketStore
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    /// <summary>When each object was last written, by the store's clock: its Last-Modified.</summary>
+    private readonly Dictionary<string, DateTimeOffset> _written = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private readonly SortedDictionary<string, byte[]> _objects = new(StringComparer.Ordinal);
     /// <summary>Each write's number, as its tag: a rewrite gets a new tag, as an ETag would for a new body.</summary>
@@ -33,6 +36,7 @@ internal sealed class MemoryPacketStore : IPacketStore
         {
             _objects[key] = body.ToArray();
             _versions[key] = ++_writes;
+            _written[key] = _time.GetUtcNow();
         }
         return Task.CompletedTask;
     }
@@ -47,6 +51,7 @@ internal sealed class MemoryPacketStore : IPacketStore
                 return Task.FromResult(false);
             }
             _versions[key] = ++_writes;
+            _written[key] = _time.GetUtcNow();
             return Task.FromResult(true);
         }
     }
@@ -58,24 +63,27 @@ internal sealed class MemoryPacketStore : IPacketStore
             IReadOnlyList<StoredObject> found = [.. _objects
                 .Where(o => o.Key.StartsWith(prefix, StringComparison.Ordinal))
                 .Take(limit)
-                .Select(o => new StoredObject(o.Key, o.Value.Length, TagOf(o.Key)))];
+                .Select(o => new StoredObject(o.Key, o.Value.Length, TagOf(o.Key), _written[o.Key]))];
             return Task.FromResult(found);
         }
     }
 
-    public Task<byte[]?> GetAsync(string key, int maxBytes, CancellationToken cancellationToken)
+    public async Task<byte[]?> GetAsync(string key, int maxBytes, CancellationToken cancellationToken) =>
+        (await ReadAsync(key, maxBytes, cancellationToken))?.Body;
+
+    public Task<StoredBody?> ReadAsync(string key, int maxBytes, CancellationToken cancellationToken)
     {
         lock (_lock)
         {
             if (!_objects.TryGetValue(key, out byte[]? body))
             {
-                return Task.FromResult<byte[]?>(null);
+                return Task.FromResult<StoredBody?>(null);
             }
             if (body.Length > maxBytes)
             {
                 throw new PacketStoreException(StoreErrorKind.TooLarge, $"{key} is {body.Length} bytes");
             }
-            return Task.FromResult<byte[]?>(body.ToArray());
+            return Task.FromResult<StoredBody?>(new StoredBody(body.ToArray(), _written[key]));
         }
     }
 
@@ -96,6 +104,7 @@ internal sealed class MemoryPacketStore : IPacketStore
             foreach (string key in keys)
             {
                 _objects.Remove(key);
+                _written.Remove(key);
             }
         }
         return Task.CompletedTask;

@@ -116,6 +116,17 @@ internal sealed class ScriptedStore(IPacketStore inner) : IPacketStore
         return await Inner.GetAsync(key, maxBytes, cancellationToken);
     }
 
+    /// <summary>A read by name counts as a GET, as it is one, and runs the same hook.</summary>
+    public async Task<StoredBody?> ReadAsync(string key, int maxBytes, CancellationToken cancellationToken)
+    {
+        Gets.AddOrUpdate(key, 1, (_, n) => n + 1);
+        if (BeforeGet is { } hook)
+        {
+            await hook(key, cancellationToken);
+        }
+        return await Inner.ReadAsync(key, maxBytes, cancellationToken);
+    }
+
     public async Task<string?> GetTagAsync(string key, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _headCalls);

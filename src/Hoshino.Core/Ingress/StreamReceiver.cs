@@ -1,0 +1,431 @@
+using System.Collections.Concurrent;
+using Hoshino.Diagnostics;
+using Hoshino.Packets;
+using Hoshino.Store;
+using Hoshino.Transport;
+using Hoshino.Tunnel;
+using Microsoft.Extensions.Logging;
+
+namespace Hoshino.Ingress;
+
+/// <summary>
+/// The transport v2 half of ingress (docs/adr/0010-transport-v2.md): reads each sender's stream by
+/// name. Listings (from the pump's LIST loop) tell it of streams and names; the
+/// <see cref="StreamLedger{TBody}"/> decides what to GET, deliver and delete; the
+/// <see cref="ReplyExpectation"/> decides when a peer's next name is worth a probe (after this node
+/// sent to it, around a regular peer's next object, in the hold after each object). This loop does
+/// the I/O: GETs by name, concurrently; validation; writes to the TUN in each stream's order; then
+/// deletes. Outside the expectation's windows it makes no requests at all: the idle doorbell is the
+/// pump's. When more probes fall due at once than one LIST costs, it asks the pump for a LIST instead.
+/// </summary>
+internal sealed partial class StreamReceiver
+{
+    private readonly ITunDevice _tun;
+    private readonly IPacketStore _store;
+    private readonly Address16 _self;
+    private readonly HoshinoMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly IngressOptions _options;
+    private readonly Action<string, RejectReason> _reject;
+    private readonly Action _requestListing;
+    private readonly Action<string, Exception> _storeFailed;
+    /// <summary>Loop only.</summary>
+    private readonly StreamLedger<Bundle> _ledger;
+    /// <summary>Loop only.</summary>
+    private readonly ReplyExpectation _expectation;
+    private readonly InboxDeleter _deleter;
+    private readonly ConcurrentQueue<IReadOnlyList<(StoredObject Item, StreamKey Key)>> _listings = new();
+    /// <summary>Per peer, this node's first send to it since the loop last looked: the base of an RTT sample.</summary>
+    private readonly ConcurrentDictionary<Address16, DateTimeOffset> _sent = new();
+    private readonly ConcurrentQueue<Answer> _answers = new();
+    /// <summary>Senders with a v2 stream: their replies are probed by name, so a send to them needs no LIST linger. Written by the loop.</summary>
+    private readonly ConcurrentDictionary<Address16, byte> _streamPeers = new();
+    /// <summary>Names the latest listing showed (loop only): a GET of anything else is a probe.</summary>
+    private HashSet<StreamKey> _listed = [];
+    private List<StreamKey> _toDelete = [];
+    private volatile TaskCompletionSource _wake = NewWake();
+    private int _inFlight;
+    /// <summary>A delete was started and its result not taken yet (loop only).</summary>
+    private bool _deleting;
+    private long _holesCounted;
+    private long _lateCounted;
+
+    /// <param name="tun">Where packets go.</param>
+    /// <param name="store">Where the inbox is.</param>
+    /// <param name="self">This node.</param>
+    /// <param name="metrics">Counts packets, probes, holes, rejects.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="logger">The pump's logger.</param>
+    /// <param name="options">Bounds (object size, packet age, sealing).</param>
+    /// <param name="reject">Counts and logs (rate-limited) a refused object; any thread.</param>
+    /// <param name="requestListing">Asks the pump to LIST the inbox soon; any thread.</param>
+    /// <param name="storeFailed">Logs a store failure (rate-limited by the pump); any thread.</param>
+    /// <param name="ledgerOptions">The ledger's bounds (defaults: ADR 0010).</param>
+    /// <param name="expectationOptions">The probe windows (defaults: ADR 0010).</param>
+    public StreamReceiver(ITunDevice tun, IPacketStore store, Address16 self, HoshinoMetrics metrics, TimeProvider time, ILogger logger,
+        IngressOptions options, Action<string, RejectReason> reject, Action requestListing, Action<string, Exception> storeFailed,
+        StreamLedgerOptions? ledgerOptions = null, ReplyExpectationOptions? expectationOptions = null)
+    {
+        _tun = tun;
+        _store = store;
+        _self = self;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+        _options = options;
+        _reject = reject;
+        _requestListing = requestListing;
+        _storeFailed = storeFailed;
+        _ledger = new StreamLedger<Bundle>(self, ledgerOptions ?? new StreamLedgerOptions { MaxClockSkew = options.MaxClockSkew });
+        _expectation = new ReplyExpectation(expectationOptions ?? new ReplyExpectationOptions { HoldMaxInterval = options.PollMax });
+        // v2 needs no confirmation order: a listed name below its stream's cursor is simply deleted again.
+        _deleter = new InboxDeleter(store, metrics, static () => 0, storeFailed);
+    }
+
+    /// <summary>A fetched, validated object: its body (decrypted, if sealed) and the packets in it.</summary>
+    internal sealed record Bundle(byte[] Body, List<Range> Frames);
+
+    private enum Outcome { Found, Missing, Invalid, Failed }
+
+    private readonly record struct Answer(StreamKey Key, Outcome Outcome, Bundle? Bundle, long Size, RejectReason Reason);
+
+    internal StreamLedger<Bundle> Ledger => _ledger;
+    internal ReplyExpectation Expectation => _expectation;
+    internal int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>A listing showed these v2 names (already parsed; any order). Any thread.</summary>
+    public void Listed(IReadOnlyList<(StoredObject Item, StreamKey Key)> names)
+    {
+        _listings.Enqueue(names);
+        Signal();
+    }
+
+    /// <summary>This node sent a packet to <paramref name="peer"/>: its reply may follow. Cheap; any thread.</summary>
+    public void Sent(Address16 peer)
+    {
+        if (_sent.TryAdd(peer, _time.GetUtcNow()))
+        {
+            Signal();
+        }
+    }
+
+    /// <summary>Whether <paramref name="peer"/> has sent this node a v2 stream: then its reply is found by name, not by LIST.</summary>
+    public bool Knows(Address16 peer) => _streamPeers.ContainsKey(peer);
+
+    /// <summary>Runs until <paramref name="stoppingToken"/> fires; then lets started deletes finish (briefly).</summary>
+    public async Task RunAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                DateTimeOffset? wake = Step(stoppingToken);
+                await WaitAsync(wake, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            await DrainAsync();
+        }
+    }
+
+    /// <summary>
+    /// Steps until nothing is in flight and nothing is waiting, at the current time (tests drive the
+    /// loop with this and a fake clock; <see cref="RunAsync"/> is the same steps with waits between).
+    /// </summary>
+    internal async Task SettleAsync(CancellationToken cancellationToken)
+    {
+        for (int round = 0; round < 10_000; round++)
+        {
+            TaskCompletionSource wake = _wake;
+            Step(cancellationToken);
+            if (InFlight == 0 && _answers.IsEmpty && _listings.IsEmpty && _sent.IsEmpty)
+            {
+                await DrainAsync();
+                return;
+            }
+            await wake.Task.WaitAsync(cancellationToken);
+        }
+        throw new InvalidOperationException("the stream receiver did not settle");
+    }
+
+    /// <summary>Takes in what happened, asks the ledger and the expectation what to do, and does it. Returns when to step again at the latest.</summary>
+    private DateTimeOffset? Step(CancellationToken cancellationToken)
+    {
+        if (_wake.Task.IsCompleted)
+        {
+            _wake = NewWake(); // before draining: a signal after this point wakes the next wait
+        }
+        DateTimeOffset now = _time.GetUtcNow();
+        Measure();
+        TakeListings(now);
+        foreach (Address16 peer in _sent.Keys)
+        {
+            // Only peers with a stream: a v1 peer's reply is the LIST loop's to find, and its probes
+            // would count toward the LIST that replaces many probes.
+            if (_sent.TryRemove(peer, out DateTimeOffset at) && Knows(peer))
+            {
+                _expectation.Sent(peer, at);
+            }
+        }
+        while (_answers.TryDequeue(out Answer answer))
+        {
+            Apply(answer, now);
+        }
+
+        ProbePlan plan = _expectation.Due(now);
+        if (ReplyExpectation.ListIsCheaper(plan.Probes.Count))
+        {
+            _requestListing(); // one LIST sees every one of them, and streams nobody knew of
+        }
+        else
+        {
+            foreach (Address16 peer in plan.Probes)
+            {
+                _ledger.Probe(peer, now); // false: no stream of it known; the doorbell's HEAD covers a new one
+            }
+        }
+        StreamDecisions<Bundle> decisions = _ledger.Next(now);
+        Act(decisions, now, cancellationToken);
+        _metrics.StreamCount = _ledger.StreamCount;
+        return Earliest(decisions.WakeAt, plan.WakeAt);
+    }
+
+    /// <summary>
+    /// Timings from what the node measures (ADR 0010): a probe every GET p50; a hole waits
+    /// min(packet age, max(20 ms, 4 × PUT p99)). Until measured, the options' defaults.
+    /// </summary>
+    private void Measure()
+    {
+        if (_metrics.Latency(StoreOperation.Get, 0.5) is { } get)
+        {
+            _expectation.Options.ProbeInterval = Clamp(get, TimeSpan.FromMilliseconds(1), _options.PollMax);
+        }
+        if (_metrics.Latency(StoreOperation.Put, 0.99) is { } put)
+        {
+            TimeSpan bound = Clamp(put * 4, TimeSpan.FromMilliseconds(20), _options.MaxPacketAge);
+            _ledger.Options.HoleBound = bound;
+        }
+    }
+
+    private void TakeListings(DateTimeOffset now)
+    {
+        HashSet<StreamKey>? listed = null;
+        while (_listings.TryDequeue(out IReadOnlyList<(StoredObject Item, StreamKey Key)>? names))
+        {
+            listed = [];
+            var keys = new List<StreamKey>(names.Count);
+            foreach ((StoredObject item, StreamKey key) in names)
+            {
+                RejectReason reason = KeyScreen.Screen(item, key, now, _self, _options);
+                if (reason != RejectReason.None)
+                {
+                    _reject(item.Key, reason);
+                    _toDelete.Add(key);
+                    continue;
+                }
+                keys.Add(key);
+                listed.Add(key);
+            }
+            _ledger.Listed(keys, now);
+            foreach (StreamKey key in keys)
+            {
+                Remember(key.Source);
+            }
+        }
+        if (listed is not null)
+        {
+            _listed = listed;
+        }
+    }
+
+    private void Apply(Answer answer, DateTimeOffset now)
+    {
+        Interlocked.Decrement(ref _inFlight);
+        bool probe = !_listed.Contains(answer.Key);
+        switch (answer.Outcome)
+        {
+            case Outcome.Found:
+                if (probe)
+                {
+                    _metrics.StreamProbed(hit: true);
+                }
+                _ledger.Found(answer.Key, answer.Bundle!, answer.Size, now);
+                break;
+            case Outcome.Missing:
+                if (probe)
+                {
+                    _metrics.StreamProbed(hit: false);
+                }
+                _ledger.Missing(answer.Key, now);
+                break;
+            case Outcome.Invalid:
+                _reject(answer.Key.ToString(), answer.Reason);
+                _ledger.Rejected(answer.Key, now);
+                break;
+            default:
+                _ledger.Failed(answer.Key, now);
+                break;
+        }
+    }
+
+    /// <summary>Deliveries first (each stream's in order), then the deletes of what was written or refused, then the GETs.</summary>
+    private void Act(StreamDecisions<Bundle> decisions, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        foreach (StreamDelivery<Bundle> delivery in decisions.Deliveries)
+        {
+            (int written, _) = TunDelivery.Write(_tun, _metrics, delivery.Body.Body, delivery.Body.Frames);
+            _expectation.Arrived(delivery.Key.Source, now);
+            Remember(delivery.Key.Source);
+            Log.StreamObjectWritten(_logger, delivery.Key.ToString(), written);
+        }
+        foreach (StreamRejection rejection in decisions.Rejects)
+        {
+            if (rejection.Reason == StreamReject.Duplicate)
+            {
+                _metrics.DuplicateSuppressed(); // delivered already; its delete failed or is in flight: delete again
+            }
+            else
+            {
+                _reject(rejection.Key.ToString(), ReasonOf(rejection.Reason));
+            }
+        }
+        _toDelete.AddRange(decisions.Deletes);
+        long holes = _ledger.HolesSkipped, late = _ledger.LateDeliveries;
+        _metrics.HolesSkipped(holes - _holesCounted);
+        _metrics.LateDelivered(late - _lateCounted);
+        (_holesCounted, _lateCounted) = (holes, late);
+
+        if (_deleting && _deleter.TakeCompleted() is not null)
+        {
+            _deleting = false;
+        }
+        if (!_deleting && _toDelete.Count > 0)
+        {
+            // One delete in flight; what is handled meanwhile goes in the next. Ledger order: after the writes above.
+            _deleter.Start([.. _toDelete.Select(k => k.ToString())], cancellationToken);
+            (_deleting, _toDelete) = (true, []);
+        }
+        foreach (StreamKey key in decisions.Gets)
+        {
+            Interlocked.Increment(ref _inFlight);
+            _ = FetchAsync(key, cancellationToken);
+        }
+    }
+
+    /// <summary>GETs one name and validates what comes back; the answer goes to the loop. Never throws.</summary>
+    private async Task FetchAsync(StreamKey key, CancellationToken cancellationToken)
+    {
+        Answer answer;
+        string name = key.ToString();
+        try
+        {
+            StoredBody? stored = await _store.ReadAsync(name, _options.MaxObjectBytes, cancellationToken);
+            answer = stored is null ? new Answer(key, Outcome.Missing, null, 0, RejectReason.None) : Validate(key, name, stored);
+        }
+        catch (PacketStoreException ex) when (ex.Kind == StoreErrorKind.AccessDenied)
+        {
+            // Under the least-privilege policy a GET of a name nobody wrote is 403 (no unconditional
+            // ListBucket): nothing yet. A real denial shows as listed names that never arrive.
+            if (_listed.Contains(key))
+            {
+                _storeFailed("fetching " + LogText.Escape(name) + " (listed, but the GET was refused)", ex);
+            }
+            answer = new Answer(key, Outcome.Missing, null, 0, RejectReason.None);
+        }
+        catch (PacketStoreException ex) when (ex.Kind is StoreErrorKind.TooLarge or StoreErrorKind.Unreadable)
+        {
+            answer = new Answer(key, Outcome.Invalid, null, 0, ex.Kind == StoreErrorKind.TooLarge ? RejectReason.TooLarge : RejectReason.Unfetchable);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            _storeFailed("fetching " + LogText.Escape(name), ex);
+            answer = new Answer(key, Outcome.Failed, null, 0, RejectReason.None);
+        }
+        catch (Exception)
+        {
+            answer = new Answer(key, Outcome.Failed, null, 0, RejectReason.None); // shutting down
+        }
+        _answers.Enqueue(answer);
+        Signal();
+    }
+
+    /// <summary>Age by Last-Modified (the name has no time), then the body against its name, sealing and all.</summary>
+    private Answer Validate(StreamKey key, string name, StoredBody stored)
+    {
+        if (stored.LastModified != default && _time.GetUtcNow() - stored.LastModified > _options.MaxPacketAge)
+        {
+            return new Answer(key, Outcome.Invalid, null, 0, RejectReason.TooOld);
+        }
+        var frames = new List<Range>();
+        RejectReason reason = TunDelivery.Open(stored.Body, name, key.Source, _self, _options, frames);
+        return reason == RejectReason.None
+            ? new Answer(key, Outcome.Found, new Bundle(stored.Body, frames), stored.Body.Length, RejectReason.None)
+            : new Answer(key, Outcome.Invalid, null, 0, reason);
+    }
+
+    private void Remember(Address16 source)
+    {
+        if (_streamPeers.Count >= _ledger.Options.MaxStreams && !_streamPeers.ContainsKey(source))
+        {
+            _streamPeers.Clear(); // a bound; peers forgotten are relearned from their next object
+        }
+        _streamPeers.TryAdd(source, 0);
+    }
+
+    internal static RejectReason ReasonOf(StreamReject reason) => reason switch
+    {
+        StreamReject.TooFarAhead => RejectReason.TooFarAhead,
+        StreamReject.EpochTooNew => RejectReason.EpochTooNew,
+        StreamReject.StaleEpoch => RejectReason.StaleEpoch,
+        StreamReject.TooManyEpochs => RejectReason.TooManyEpochs,
+        StreamReject.TooManyStreams => RejectReason.TooManyStreams,
+        _ => RejectReason.Replay,
+    };
+
+    private async Task WaitAsync(DateTimeOffset? wakeAt, CancellationToken cancellationToken)
+    {
+        TaskCompletionSource wake = _wake;
+        if (wake.Task.IsCompleted)
+        {
+            return;
+        }
+        // Nothing due: look again within a second anyway, for the ledger's housekeeping (retiring streams).
+        TimeSpan wait = (wakeAt ?? _time.GetUtcNow() + TimeSpan.FromSeconds(1)) - _time.GetUtcNow();
+        if (wait <= TimeSpan.Zero)
+        {
+            return;
+        }
+        using var delay = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        await Task.WhenAny(Task.Delay(wait, _time, delay.Token), wake.Task);
+        await delay.CancelAsync();
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>At shutdown or when settled: starts what is left to delete and lets it finish (2 s at most).</summary>
+    private async Task DrainAsync()
+    {
+        await _deleter.TakeAsync();
+        _deleting = false;
+        if (_toDelete.Count > 0)
+        {
+            using var tidy = new CancellationTokenSource(TimeSpan.FromSeconds(2), _time);
+            _deleter.Start([.. _toDelete.Select(k => k.ToString())], tidy.Token);
+            _toDelete = [];
+            await _deleter.DrainAsync(TimeSpan.FromSeconds(2), _time);
+            await _deleter.TakeAsync();
+        }
+    }
+
+    private void Signal() => _wake.TrySetResult();
+
+    private static TaskCompletionSource NewWake() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) => a is not { } x ? b : b is not { } y ? x : x < y ? x : y;
+
+    private static TimeSpan Clamp(TimeSpan value, TimeSpan min, TimeSpan max) => value < min ? min : value > max ? max : value;
+}
