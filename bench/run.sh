@@ -13,6 +13,7 @@
 #   --keep       keep the raw files of the run (/tmp/hoshino-bench/ID) for inspection
 # Knobs for experiments (shown in the results' command line, so a tuned run never passes for a default one):
 #   --node-args "ARGS"     extra `hoshino up` flags for both nodes, e.g. "--poll-min 5ms"
+#   --wire-format v1|v2    what the nodes (and the scale run's virtual nodes) write (default: hoshino's, v2)
 #   --node-env "K=V ..."   extra environment for both daemons, e.g. "DOTNET_GCgen0size=200000" (hex,
 #                          no 0x: NativeAOT ignores the 0x form)
 #   --tcp-wmem-max BYTES   net.ipv4.tcp_wmem maximum in both node namespaces (Linux default 4 MiB)
@@ -42,7 +43,7 @@ set -euo pipefail
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-mode=full rev=HEAD worktree=0 keep=0 node_args="" node_env="" tcp_wmem_max="" tcp_rmem_max=""
+mode=full rev=HEAD worktree=0 keep=0 node_args="" node_env="" wire_format="" tcp_wmem_max="" tcp_rmem_max=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) mode=quick ;;
@@ -52,9 +53,10 @@ while [ $# -gt 0 ]; do
     --keep) keep=1 ;;
     --node-args) node_args=${2?}; shift ;;
     --node-env) node_env=${2?}; shift ;;
+    --wire-format) wire_format=${2?}; shift ;;
     --tcp-wmem-max) tcp_wmem_max=${2?}; shift ;;
     --tcp-rmem-max) tcp_rmem_max=${2?}; shift ;;
-    -h|--help) sed -n '2,39p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,40p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -245,6 +247,7 @@ mon_pid=$(cat "$work/ceph/run/ceph-mon.a.pid")
   [ $worktree = 1 ] && cmd+=" --worktree"
   [ $worktree = 1 ] || [ "$rev" = HEAD ] || cmd+=" --rev $rev"
   [ -z "$node_args" ] || cmd+=" --node-args \"$node_args\""
+  [ -z "$wire_format" ] || cmd+=" --wire-format $wire_format"
   [ -z "$node_env" ] || cmd+=" --node-env \"$node_env\""
   [ -z "$tcp_wmem_max" ] || cmd+=" --tcp-wmem-max $tcp_wmem_max"
   [ -z "$tcp_rmem_max" ] || cmd+=" --tcp-rmem-max $tcp_rmem_max"
@@ -264,7 +267,7 @@ node_endpoint=$endpoint
 start_node() { # x tunnel-address [more hoshino up flags]
   local ns=hsb$id$1 x=$1 address=$2; shift 2
   # shellcheck disable=SC2086 # --node-args and --node-env are word lists on purpose
-  ip netns exec "$ns" env $node_env "$hoshino" up --store "s3://$bucket/bench" --s3-endpoint "$node_endpoint" --address "$address" $node_args "$@" \
+  ip netns exec "$ns" env $node_env "$hoshino" up --store "s3://$bucket/bench" --s3-endpoint "$node_endpoint" --address "$address" ${wire_format:+--wire-format "$wire_format"} $node_args "$@" \
     >> "$work/node-$x.log" 2>&1 &
   echo $! > "$work/pids/node-$x"
   for i in $(seq 200); do
@@ -409,7 +412,8 @@ if [ $mode = full ]; then
   log "scale: $SCALE_NODES in-process virtual nodes on one bucket"
   ip netns exec "$ns_c" dotnet "$out/bench/hoshino-bench.dll" scale --endpoint "$endpoint" --bucket "$bucket" \
     --prefix "scale/" --nodes "$SCALE_NODES" --idle-seconds "$SCALE_IDLE_SECONDS" --traffic-seconds "$SCALE_TRAFFIC_SECONDS" \
-    --watch-pids "$rgw_pid,$osd_pid,$mon_pid" --clk-tck "$(getconf CLK_TCK)" --out "$work/scale.json"
+    --watch-pids "$rgw_pid,$osd_pid,$mon_pid" --clk-tck "$(getconf CLK_TCK)" --out "$work/scale.json" \
+    ${wire_format:+--wire-format "$wire_format"}
   log "stopping the store; micro-benchmarks (BenchmarkDotNet)"
   "$repo/tests/harness/rgw.sh" stop "$work/ceph"
   (cd "$work" && dotnet "$out/benchmarks/Hoshino.Benchmarks.dll" --filter '*' --artifacts "$work/micro" > "$work/micro.log" 2>&1) \

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Hoshino.Diagnostics;
+using Hoshino.Egress;
 using Hoshino.Ingress;
 using Hoshino.S3;
 
@@ -29,6 +30,16 @@ internal static class Scale
             ClockTicks: args.GetInt("clk-tck", 100));
         string prefix = args.Get("prefix");
         string output = args.Get("out");
+        // --wire-format v1|v2, as `hoshino up` takes it (run.sh --wire-format passes it to both).
+        var egressOptions = new EgressOptions
+        {
+            WireFormat = args.Get("wire-format", "v2") switch
+            {
+                "v1" => WireFormat.V1,
+                "v2" => WireFormat.V2,
+                string other => throw new ArgumentException($"--wire-format {other}: expected v1 or v2"),
+            },
+        };
 
         // Each virtual node has an SDK client of its own, as a real node does (its own connection
         // pool, of the daemon's size), whose handler counts that node's HTTP requests.
@@ -36,7 +47,7 @@ internal static class Scale
         var results = new List<ScaleResult>();
         foreach (int n in counts)
         {
-            ScaleResult result = await RunOneAsync(options with { KeyPrefix = $"{prefix}n{n}/" }, n, plan, ct);
+            ScaleResult result = await RunOneAsync(options with { KeyPrefix = $"{prefix}n{n}/" }, n, plan, egressOptions, ct);
             results.Add(result);
             Console.Error.WriteLine(
                 $"scale: {n} nodes: idle {result.Idle.ListPerNodePerSecond:F2} LIST/s/node, {result.Idle.HeadPerNodePerSecond:F2} HEAD/s/node (${result.Idle.DollarsPerNodeDay:F3}/node-day); " +
@@ -47,7 +58,7 @@ internal static class Scale
         return 0;
     }
 
-    private static async Task<ScaleResult> RunOneAsync(S3StoreOptions store, int n, Plan plan, CancellationToken ct)
+    private static async Task<ScaleResult> RunOneAsync(S3StoreOptions store, int n, Plan plan, EgressOptions egressOptions, CancellationToken ct)
     {
         var ingressOptions = new IngressOptions();
         var nodes = new List<VirtualNode>(n);
@@ -57,7 +68,7 @@ internal static class Scale
         {
             for (int i = 0; i < n; i++)
             {
-                var node = new VirtualNode(i, AddressOf(i), Network, metrics => S3PacketStore.Create(store with { Metrics = metrics }), ingressOptions)
+                var node = new VirtualNode(i, AddressOf(i), Network, metrics => S3PacketStore.Create(store with { Metrics = metrics }), ingressOptions, egressOptions)
                 {
                     Delivered = recorder.Record,
                 };

@@ -22,7 +22,8 @@ internal sealed class VirtualNode : IAsyncDisposable
     private Task _running = Task.CompletedTask;
 
     // openStore: the node's store, counting its requests in the metrics it is given (as StoreFactory does).
-    public VirtualNode(int index, IPAddress address, IPNetwork network, Func<HoshinoMetrics, IPacketStore> openStore, IngressOptions ingressOptions)
+    public VirtualNode(int index, IPAddress address, IPNetwork network, Func<HoshinoMetrics, IPacketStore> openStore, IngressOptions ingressOptions,
+        EgressOptions egressOptions)
     {
         Index = index;
         Address = address;
@@ -30,7 +31,7 @@ internal sealed class VirtualNode : IAsyncDisposable
         Tun = new ChannelTunDevice($"v{index}");
         _store = openStore(Metrics);
         // No address lease: these nodes share one process and the figures stay comparable with earlier runs.
-        _node = new HoshinoNode(new NodeConfig(address, network, ingressOptions, new EgressOptions(), HoldLease: false), _store,
+        _node = new HoshinoNode(new NodeConfig(address, network, ingressOptions, egressOptions, HoldLease: false), _store,
             new BenchMachine(), Metrics, TimeProvider.System, NullLoggerFactory.Instance);
     }
 

@@ -29,6 +29,7 @@ internal static class EventIds
     public const int EgressFlushed = 2008;
     public const int EgressFlushTimedOut = 2009;
     public const int EgressRingFailed = 2010;
+    public const int EgressStreamStarted = 2011;
 
     // 3xxx ingress (store → TUN)
     public const int IngressStarted = 3000;

@@ -24,6 +24,8 @@ public sealed class HoshinoMetrics
         [250, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000, 2_000_000, 5_000_000, 10_000_000];
     private static readonly long[] BundlePacketBounds = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
     private static readonly long[] BundleByteBounds = [128, 512, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216];
+    /// <summary>1 to 8: a v2 window's range (SendWindowOptions.MaxInFlight); +Inf would mean a bug.</summary>
+    private static readonly long[] InFlightBounds = [1, 2, 3, 4, 6, 8];
 
     private readonly long[] _packets = new long[2];
     private readonly long[] _bytes = new long[2];
@@ -37,6 +39,8 @@ public sealed class HoshinoMetrics
     private readonly Histogram _bundlePackets = new(BundlePacketBounds, 1);
     private readonly Histogram _bundleBytes = new(BundleByteBounds, 1);
     private readonly long[] _bundles = new long[2];
+    private readonly Histogram _putsInFlightPerDestination = new(InFlightBounds, 1);
+    private long _streamHoles;
     private long _heartbeatTicks;
     private long _duplicatesSuppressed;
     private long _objectsDeleted;
@@ -52,6 +56,7 @@ public sealed class HoshinoMetrics
     private readonly TimeProvider _time;
     private readonly string _version;
     private Func<int> _egressQueueDepth = () => 0;
+    private Func<int> _egressPutsInFlight = () => 0;
     private Func<bool> _addressConflict = () => false;
 
     public HoshinoMetrics(TimeProvider time, string version)
@@ -71,6 +76,17 @@ public sealed class HoshinoMetrics
 
     /// <summary>Where the egress queue depth gauge reads from.</summary>
     public void ObserveEgressQueue(Func<int> depth) => _egressQueueDepth = depth;
+
+    /// <summary>Where the gauge of bundle PUTs in flight, over all destinations, reads from.</summary>
+    public void ObserveEgressPutsInFlight(Func<int> count) => _egressPutsInFlight = count;
+
+    /// <summary>A bundle PUT started; <paramref name="inFlightToDestination"/> to its destination, this one included.</summary>
+    public void EgressPutStarted(int inFlightToDestination) => _putsInFlightPerDestination.Record(inFlightToDestination);
+
+    /// <summary>A v2 PUT was given up on: its number is a hole the receiver skips within its bound.</summary>
+    public void StreamHoleLeft() => Interlocked.Increment(ref _streamHoles);
+
+    public long StreamHoles => Volatile.Read(ref _streamHoles);
 
     /// <summary>Where the address-conflict gauge reads from (another live node claims this address).</summary>
     public void ObserveAddressConflict(Func<bool> conflict) => _addressConflict = conflict;
@@ -298,6 +314,12 @@ public sealed class HoshinoMetrics
         _bundleBytes.WriteTo(w, "hoshino_bundle_bytes", "");
         w.Family("hoshino_egress_queue_depth", "gauge", "Packets waiting to be sent to the store.");
         w.Sample("hoshino_egress_queue_depth", "", _egressQueueDepth());
+        w.Family("hoshino_egress_puts_in_flight", "gauge", "Bundle PUTs in flight, over all destinations.");
+        w.Sample("hoshino_egress_puts_in_flight", "", _egressPutsInFlight());
+        w.Family("hoshino_egress_destination_puts_in_flight", "histogram", "PUTs in flight to the bundle's destination when each PUT starts, itself included (v1: always 1; v2: up to its window).");
+        _putsInFlightPerDestination.WriteTo(w, "hoshino_egress_destination_puts_in_flight", "");
+        w.Family("hoshino_egress_stream_holes_total", "counter", "v2 stream numbers given up on (PUT expired, refused or aborted at shutdown): holes the receiver skips.");
+        w.Sample("hoshino_egress_stream_holes_total", "", StreamHoles);
         w.Family("hoshino_heartbeat_interval_seconds", "gauge", "Current interval between polls of the node's inbox.");
         w.Sample("hoshino_heartbeat_interval_seconds", "", HeartbeatInterval.TotalSeconds);
 

@@ -47,6 +47,23 @@ public sealed class EgressOptions
     public TimeSpan FlushTimeout { get; set; } = TimeSpan.FromSeconds(3);
 
     /// <summary>
+    /// How objects are named (<c>--wire-format</c>). <see cref="WireFormat.V2"/>: numbered streams,
+    /// several PUTs in flight per destination (docs/adr/0010-transport-v2.md). <see cref="WireFormat.V1"/>:
+    /// one PUT in flight, a ULID per object, for networks that still have nodes older than v2's
+    /// receivers (they refuse v2 names as <c>bad_key</c>).
+    /// </summary>
+    public WireFormat WireFormat { get; set; } = WireFormat.V2;
+
+    /// <summary>
+    /// How long a v2 sender keeps an idle destination's stream (epoch and next number) after its
+    /// last PUT. Continuing a stream the receiver knows is found by name; a new one only by LIST.
+    /// </summary>
+    public TimeSpan StreamIdleLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Idle v2 streams kept at most; past it the least recently used is dropped (its destination gets a new epoch).</summary>
+    public int MaxIdleStreams { get; set; } = 1024;
+
+    /// <summary>
     /// The network key (<c>--network-key-file</c>): when set, every bundle is sealed with it before
     /// the PUT. Null: bundles go out plain. Owned by the caller, who disposes it after the pump stops.
     /// </summary>

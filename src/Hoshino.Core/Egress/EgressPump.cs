@@ -1,43 +1,49 @@
-using System.Buffers;
 using System.Net;
 using Hoshino.Diagnostics;
 using Hoshino.Packets;
 using Hoshino.Store;
+using Hoshino.Transport;
 using Hoshino.Tunnel;
 using Microsoft.Extensions.Logging;
 
 namespace Hoshino.Egress;
 
 /// <summary>
-/// Moves packets from the TUN device to the store. A dedicated thread reads the device and queues
-/// each packet for its destination; per destination, one PUT is in flight at a time and whatever
-/// arrives meanwhile goes out together in the next one (natural batching: no timer, no added delay
-/// when idle, large bundles under load). Queues are bounded; when full, packets drop and are counted,
-/// and the reader never blocks.
+/// Moves packets from the TUN device to the store. A <see cref="TunReader"/> thread reads the
+/// device; the <see cref="EgressFilter"/> keeps what is for the tunnel; each packet is queued for
+/// its destination, where a <see cref="DestinationSender"/> decides when the next PUT starts
+/// (v1: one in flight; v2: a window of them) and the <see cref="Bundler"/> and
+/// <see cref="BundleUploader"/> write it. Queues are bounded: when full, packets drop and are
+/// counted, and the reader never blocks. On stop, what is queued gets up to
+/// <see cref="EgressOptions.FlushTimeout"/> to reach the store.
 /// </summary>
 public sealed partial class EgressPump : IDisposable
 {
     private readonly ITunDevice _tun;
-    private readonly IPacketStore _store;
     private readonly Address16 _self;
-    private readonly ulong _networkHigh;
+    private readonly EgressFilter _filter;
     private readonly HoshinoMetrics _metrics;
     private readonly MonotonicUlid _ids;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly EgressOptions _options;
-    private readonly LogLimiter _failureLog;
+    private readonly SendWindowOptions _windowOptions;
+    private readonly BundleUploader _uploader;
+    private readonly DoorbellRinger _ringer;
     private readonly Lock _lock = new();
-    private readonly Dictionary<Address16, Destination> _destinations = [];
-    /// <summary>When the last bundle to each destination was stored; entries older than <see cref="EgressOptions.RingAfter"/> mean nothing.</summary>
-    private readonly Dictionary<Address16, long> _lastStored = [];
-    private readonly TaskCompletionSource _ringsDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int _ringsInFlight;
+    /// <summary>Destinations with packets queued or PUTs in flight; a destination with neither has no entry.</summary>
+    private readonly Dictionary<Address16, DestinationSender> _senders = [];
+    /// <summary>v2: the streams of destinations that have gone quiet.</summary>
+    private readonly StreamTable _streams;
+    /// <summary>v1: when each destination's doorbell rings.</summary>
+    private readonly RingRule _ringRule;
     private readonly CancellationTokenSource _abort = new();
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _ringsDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _ringsInFlight;
     private long _queuedBytes;
     private int _queuedPackets;
-    private int _activeSenders;
+    private int _putsInFlight;
     private bool _stopping;
 
     /// <summary>Called after each packet is queued, so ingress can expect a reply (see <see cref="Ingress.Heartbeat.Poke"/>).</summary>
@@ -50,16 +56,32 @@ public sealed partial class EgressPump : IDisposable
     {
         _packetQueued = packetQueued;
         _tun = tun;
-        _store = store;
         _self = Address16.From(self);
-        _networkHigh = Address16.From(network.BaseAddress).High;
+        _filter = new EgressFilter(_self, Address16.From(network.BaseAddress).High, options.AllowEncapsulated);
         _metrics = metrics;
         _ids = ids;
         _time = time;
         _logger = logger;
         _options = options;
-        _failureLog = new LogLimiter(time, TimeSpan.FromSeconds(10));
+        _windowOptions = new SendWindowOptions { RingAfter = options.RingAfter };
+        _uploader = new BundleUploader(store, metrics, time, logger, options);
+        _ringer = new DoorbellRinger(store, ids, metrics, time, logger, options);
+        _streams = new StreamTable(options.MaxIdleStreams, options.StreamIdleLifetime);
+        _ringRule = new RingRule(options.RingAfter);
         metrics.ObserveEgressQueue(() => Volatile.Read(ref _queuedPackets));
+        metrics.ObserveEgressPutsInFlight(() => Volatile.Read(ref _putsInFlight));
+    }
+
+    /// <summary>Destinations with something queued or in flight (tests: no state is kept for dropped packets).</summary>
+    internal int ActiveDestinations
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _senders.Count;
+            }
+        }
     }
 
     /// <summary>
@@ -69,13 +91,12 @@ public sealed partial class EgressPump : IDisposable
     /// </summary>
     public async Task RunAsync(CancellationToken stoppingToken)
     {
-        var readerDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var reader = new Thread(() => ReadLoop(readerDone)) { IsBackground = true, Name = "hoshino-tun-read" };
+        var reader = new TunReader(_tun, Accept, _logger);
         reader.Start();
-        Log.Started(_logger, _tun.Name);
+        Log.Started(_logger, _tun.Name, _options.WireFormat is WireFormat.V2 ? "v2" : "v1");
         try
         {
-            await readerDone.Task.WaitAsync(stoppingToken);
+            await reader.Completion.WaitAsync(stoppingToken);
             // The reader ended without being asked to: the device is gone.
             throw new IOException($"reading {_tun.Name} stopped unexpectedly");
         }
@@ -86,9 +107,204 @@ public sealed partial class EgressPump : IDisposable
         finally
         {
             _tun.Close();
-            await readerDone.Task.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await reader.Completion.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             await FlushAsync();
             Log.Stopped(_logger);
+        }
+    }
+
+    /// <summary>Classifies one packet from the kernel and queues it for its destination. Never blocks on I/O.</summary>
+    internal void Accept(ReadOnlySpan<byte> packet)
+    {
+        if (!_filter.TryAccept(packet, out Address16 destination, out IgnoreReason reason))
+        {
+            _metrics.PacketIgnored(reason);
+            return;
+        }
+        var queued = QueuedPacket.CopyOf(packet, _time.GetTimestamp());
+        bool accepted, stopping;
+        lock (_lock)
+        {
+            stopping = _stopping;
+            _senders.TryGetValue(destination, out DestinationSender? sender);
+            accepted = !stopping && (sender?.Queue.Bytes ?? 0) + packet.Length <= _options.MaxQueuedBytesPerDestination
+                && _queuedBytes + packet.Length <= _options.MaxQueuedBytes;
+            if (accepted)
+            {
+                sender ??= AddSender(destination);
+                sender.Queue.Enqueue(queued);
+                _queuedBytes += packet.Length;
+                _queuedPackets++;
+                StartPuts(sender);
+            }
+        }
+        if (!accepted)
+        {
+            queued.Return();
+            _metrics.PacketsDropped(Direction.Egress, stopping ? DropReason.Shutdown : DropReason.QueueFull);
+            return;
+        }
+        _packetQueued?.Invoke(destination);
+    }
+
+    /// <summary>A sender for a destination with nothing under way: v2 continues its parked stream, or opens a new epoch. Caller holds the lock.</summary>
+    private DestinationSender AddSender(Address16 destination)
+    {
+        SendWindow? window = null;
+        if (_options.WireFormat is WireFormat.V2)
+        {
+            window = _streams.Take(destination, _time.GetUtcNow());
+            if (window is null)
+            {
+                window = new SendWindow(_ids.Next(), _windowOptions);
+                Log.StreamStarted(_logger, destination.ToString(), window.Epoch.ToString());
+            }
+        }
+        var sender = new DestinationSender(destination, _self, _ids.Next, window, _windowOptions);
+        _senders.Add(destination, sender);
+        return sender;
+    }
+
+    /// <summary>Starts every PUT the sender may start now. Caller holds the lock.</summary>
+    private void StartPuts(DestinationSender sender)
+    {
+        while (sender.MayStart)
+        {
+            var bundle = new List<QueuedPacket>();
+            long queuedBefore = sender.Queue.Bytes;
+            OutboundObject sent = sender.Start(_time.GetUtcNow(), bundle, _options.MaxBundlePackets, _options.MaxBundleBytes, out bool newEpoch);
+            if (newEpoch)
+            {
+                Log.StreamStarted(_logger, sender.Destination.ToString(), sender.Window!.Epoch.ToString());
+            }
+            _queuedBytes -= queuedBefore - sender.Queue.Bytes;
+            _queuedPackets -= bundle.Count;
+            _putsInFlight++;
+            _metrics.EgressPutStarted(sender.InFlight);
+            _ = Task.Run(() => SendAsync(sender, sent, bundle));
+        }
+    }
+
+    private async Task SendAsync(DestinationSender sender, OutboundObject sent, List<QueuedPacket> bundle)
+    {
+        PutOutcome outcome = PutOutcome.Rejected;
+        try
+        {
+            using EncodedBundle body = Bundler.Encode(bundle, sent.Key, _options.Key);
+            outcome = await _uploader.PutAsync(sent.Key, body.Body, bundle.Count, bundle[0].Timestamp,
+                throttled => AttemptFailed(sender, sent, throttled), _abort.Token);
+            if (outcome is PutOutcome.Stored)
+            {
+                _metrics.PacketsMoved(Direction.Egress, bundle.Count, body.PacketBytes);
+                _metrics.BundleMade(Direction.Egress, bundle.Count, body.Body.Length);
+            }
+        }
+        catch (Exception ex)
+        {
+            // Not expected: the uploader handles store errors. Drop the bundle and keep the node up.
+            Log.SenderFailed(_logger, sender.Destination.ToString(), ex);
+            _metrics.PacketsDropped(Direction.Egress, DropReason.StoreRejected, bundle.Count);
+        }
+        finally
+        {
+            QueuedPacket.ReturnAll(bundle);
+            Completed(sender, sent, outcome);
+        }
+    }
+
+    private void AttemptFailed(DestinationSender sender, OutboundObject sent, bool throttled)
+    {
+        lock (_lock)
+        {
+            sender.AttemptFailed(sent, throttled, _time.GetUtcNow());
+        }
+    }
+
+    /// <summary>A PUT ended: account for it, ring if due, start what may start, and retire an idle sender.</summary>
+    private void Completed(DestinationSender sender, OutboundObject sent, PutOutcome outcome)
+    {
+        bool ring = false;
+        lock (_lock)
+        {
+            DateTimeOffset now = _time.GetUtcNow();
+            _putsInFlight--;
+            if (outcome is PutOutcome.Stored)
+            {
+                bool windowRing = sender.Stored(sent, now);
+                ring = sender.Window is null ? _ringRule.Stored(sender.Destination, now) : windowRing;
+            }
+            else
+            {
+                sender.GaveUp(sent, now);
+                if (sender.Window is not null)
+                {
+                    _metrics.StreamHoleLeft();
+                }
+            }
+            // At shutdown no ring starts: the receiver's next full LIST (--list-max) finds the bundle.
+            ring &= !_stopping;
+            if (ring)
+            {
+                _ringsInFlight++;
+            }
+            StartPuts(sender);
+            if (sender.IsIdle)
+            {
+                Retire(sender, now);
+            }
+        }
+        if (ring)
+        {
+            _ = RingAsync(sender.Destination, sender.Window);
+        }
+    }
+
+    /// <summary>The sender has nothing queued or in flight: drop it, parking its v2 stream. Caller holds the lock.</summary>
+    private void Retire(DestinationSender sender, DateTimeOffset now)
+    {
+        _senders.Remove(sender.Destination);
+        if (sender.Window is { } window)
+        {
+            _streams.Park(sender.Destination, window, now);
+        }
+        if (_senders.Count == 0 && _stopping)
+        {
+            _drained.TrySetResult();
+        }
+    }
+
+    /// <summary>Rings after a stored bundle; if the ring fails, the destination's next bundle rings again.</summary>
+    private async Task RingAsync(Address16 destination, SendWindow? window)
+    {
+        bool rung = false;
+        try
+        {
+            rung = await _ringer.RingAsync(destination, _abort.Token);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The pump was disposed without RunAsync's drain (tests).
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                if (!rung)
+                {
+                    if (window is null)
+                    {
+                        _ringRule.RingFailed(destination);
+                    }
+                    else
+                    {
+                        window.RingFailed();
+                    }
+                }
+                if (--_ringsInFlight == 0 && _stopping)
+                {
+                    _ringsDone.TrySetResult();
+                }
+            }
         }
     }
 
@@ -97,7 +313,7 @@ public sealed partial class EgressPump : IDisposable
         lock (_lock)
         {
             _stopping = true;
-            if (_activeSenders == 0)
+            if (_senders.Count == 0)
             {
                 _drained.TrySetResult();
             }
@@ -131,370 +347,5 @@ public sealed partial class EgressPump : IDisposable
         }
     }
 
-    private void ReadLoop(TaskCompletionSource done)
-    {
-        byte[] buffer = new byte[Math.Max(_tun.Mtu, Ipv6Packet.HeaderLength)];
-        try
-        {
-            while (true)
-            {
-                int length = _tun.Read(buffer);
-                if (length == 0)
-                {
-                    break;
-                }
-                Accept(buffer.AsSpan(0, length));
-            }
-            done.TrySetResult();
-        }
-        catch (Exception ex)
-        {
-            Log.ReaderFailed(_logger, _tun.Name, ex);
-            done.TrySetException(ex);
-        }
-    }
-
-    /// <summary>Classifies one packet from the kernel and queues it for its destination. Never blocks on I/O.</summary>
-    internal void Accept(ReadOnlySpan<byte> packet)
-    {
-        if (!Ipv6Packet.TryParse(packet, out Ipv6Packet ip))
-        {
-            _metrics.PacketIgnored(IgnoreReason.NotIpv6);
-            return;
-        }
-        var destination = Address16.From(ip.Destination);
-        if (destination.High != _networkHigh || destination == _self)
-        {
-            // Multicast (MLD, neighbour discovery), link-local, or another network: not for the tunnel.
-            _metrics.PacketIgnored(IgnoreReason.NotInNetwork);
-            return;
-        }
-        if (!_self.Equals(ip.Source))
-        {
-            _metrics.PacketIgnored(IgnoreReason.NotFromSelf);
-            return;
-        }
-        if (!_options.AllowEncapsulated && ip.CarriesTunnel())
-        {
-            _metrics.PacketIgnored(IgnoreReason.Encapsulated); // the receiver would reject the whole bundle
-            return;
-        }
-
-        byte[] copy = ArrayPool<byte>.Shared.Rent(packet.Length);
-        packet.CopyTo(copy);
-        var queued = new QueuedPacket(copy, packet.Length, _time.GetTimestamp());
-        bool startSender = false;
-        Destination? state;
-        lock (_lock)
-        {
-            _destinations.TryGetValue(destination, out state);
-            if (_stopping || (state?.QueuedBytes ?? 0) + packet.Length > _options.MaxQueuedBytesPerDestination
-                || _queuedBytes + packet.Length > _options.MaxQueuedBytes)
-            {
-                state = null;
-            }
-            else
-            {
-                if (state is null)
-                {
-                    state = new Destination(destination);
-                    _destinations.Add(destination, state);
-                }
-                state.Queue.Enqueue(queued);
-                state.QueuedBytes += packet.Length;
-                _queuedBytes += packet.Length;
-                _queuedPackets++;
-                if (!state.Sending)
-                {
-                    state.Sending = true;
-                    _activeSenders++;
-                    startSender = true;
-                }
-            }
-        }
-        if (state is null)
-        {
-            ArrayPool<byte>.Shared.Return(copy);
-            _metrics.PacketsDropped(Direction.Egress, _stopping ? DropReason.Shutdown : DropReason.QueueFull);
-            return;
-        }
-        if (startSender)
-        {
-            _ = Task.Run(() => SendLoopAsync(state));
-        }
-        _packetQueued?.Invoke(destination);
-    }
-
-    /// <summary>Sends bundles for one destination until its queue is empty. At most one runs per destination.</summary>
-    private async Task SendLoopAsync(Destination destination)
-    {
-        var batch = new List<QueuedPacket>();
-        try
-        {
-            while (TakeBatch(destination, batch))
-            {
-                await SendBundleAsync(destination.Address, batch);
-                foreach (QueuedPacket p in batch)
-                {
-                    ArrayPool<byte>.Shared.Return(p.Buffer);
-                }
-                batch.Clear();
-            }
-        }
-        catch (Exception ex)
-        {
-            // Not expected: SendBundleAsync handles store errors. Drop what was taken and keep the node up.
-            Log.SenderFailed(_logger, destination.Address.ToString(), ex);
-            _metrics.PacketsDropped(Direction.Egress, DropReason.StoreRejected, batch.Count);
-            lock (_lock)
-            {
-                destination.Sending = false;
-                FinishSender(destination);
-            }
-        }
-    }
-
-    /// <summary>Moves up to one bundle's worth of packets into <paramref name="batch"/>; false (and the sender retires) when none wait.</summary>
-    private bool TakeBatch(Destination destination, List<QueuedPacket> batch)
-    {
-        lock (_lock)
-        {
-            int bytes = 0;
-            while (destination.Queue.TryPeek(out QueuedPacket next) && batch.Count < _options.MaxBundlePackets
-                   && (batch.Count == 0 || bytes + next.Length <= _options.MaxBundleBytes))
-            {
-                destination.Queue.Dequeue();
-                batch.Add(next);
-                bytes += next.Length;
-            }
-            destination.QueuedBytes -= bytes;
-            _queuedBytes -= bytes;
-            _queuedPackets -= batch.Count;
-            if (batch.Count > 0)
-            {
-                return true;
-            }
-            destination.Sending = false;
-            FinishSender(destination);
-            return false;
-        }
-    }
-
-    private void FinishSender(Destination destination)
-    {
-        // Caller holds _lock.
-        if (destination.Queue.Count == 0)
-        {
-            _destinations.Remove(destination.Address);
-        }
-        if (--_activeSenders == 0 && _stopping)
-        {
-            _drained.TrySetResult();
-        }
-    }
-
-    private async Task SendBundleAsync(Address16 destination, List<QueuedPacket> batch)
-    {
-        int packetBytes = 0;
-        foreach (QueuedPacket p in batch)
-        {
-            packetBytes += p.Length;
-        }
-        NetworkKey? seal = _options.Key;
-        int length = BundleFormat.EncodedLength(batch.Count, packetBytes, seal is not null);
-        byte[] body = ArrayPool<byte>.Shared.Rent(length);
-        try
-        {
-            int offset = BundleFormat.WriteHeader(body, seal is null ? (byte)0 : BundleFormat.FlagSealed);
-            foreach (QueuedPacket p in batch)
-            {
-                offset += BundleFormat.WriteFrame(body.AsSpan(offset), p.Buffer.AsSpan(0, p.Length));
-            }
-            string key = new ObjectKey(destination, _self, _ids.Next()).ToString();
-            if (seal is not null)
-            {
-                BundleFormat.Seal(body.AsSpan(0, length), key, seal); // in place: nonce, ciphertext, tag
-            }
-            if (await PutWithRetryAsync(key, body.AsMemory(0, length), batch))
-            {
-                _metrics.PacketsMoved(Direction.Egress, batch.Count, packetBytes);
-                _metrics.BundleMade(Direction.Egress, batch.Count, length);
-                Log.BundleUploaded(_logger, key, batch.Count, length);
-                if (TryStartRing(destination))
-                {
-                    _ = RingAsync(destination);
-                }
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(body);
-        }
-    }
-
-    /// <summary>PUTs with exponential backoff and jitter while the oldest packet is young enough to matter.</summary>
-    private async Task<bool> PutWithRetryAsync(string key, ReadOnlyMemory<byte> body, List<QueuedPacket> batch)
-    {
-        var backoff = new Backoff(_options.RetryMinDelay, _options.RetryMaxDelay, factor: 2, jitter: 0.25);
-        for (int attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await _store.PutAsync(key, body, _abort.Token);
-                return true;
-            }
-            catch (OperationCanceledException) when (_abort.IsCancellationRequested)
-            {
-                _metrics.PacketsDropped(Direction.Egress, DropReason.Shutdown, batch.Count);
-                return false;
-            }
-            catch (PacketStoreException ex) when (!ex.IsTransient)
-            {
-                _metrics.PacketsDropped(Direction.Egress, DropReason.StoreRejected, batch.Count);
-                if (_failureLog.TryEnter(out long suppressed))
-                {
-                    Log.UploadRejected(_logger, key, ex.Message, suppressed);
-                }
-                return false;
-            }
-            catch (Exception ex)
-            {
-                TimeSpan age = _time.GetElapsedTime(batch[0].Timestamp);
-                TimeSpan delay = backoff.Current;
-                if (age + delay > _options.MaxPacketAge)
-                {
-                    _metrics.PacketsDropped(Direction.Egress, DropReason.Expired, batch.Count);
-                    if (_failureLog.TryEnter(out long suppressed))
-                    {
-                        Log.UploadExpired(_logger, key, attempt, ex.Message, suppressed);
-                    }
-                    return false;
-                }
-                if (_failureLog.TryEnter(out long held))
-                {
-                    Log.UploadRetry(_logger, key, attempt, delay, ex.Message, held);
-                }
-                _metrics.StoreRetry(StoreOperation.Put);
-                try
-                {
-                    await Task.Delay(backoff.Next(), _time, _abort.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    _metrics.PacketsDropped(Direction.Egress, DropReason.Shutdown, batch.Count);
-                    return false;
-                }
-            }
-        }
-    }
-
-    /// <summary>
-    /// Whether the bundle just stored for <paramref name="destination"/> must ring its doorbell: yes
-    /// unless another bundle reached it less than <see cref="EgressOptions.RingAfter"/> before. A
-    /// receiver keeps listing for its linger (2 s) after it finds work, so a bundle that follows
-    /// another within <c>RingAfter</c> (1 s) is found without a ring; one after a quiet spell may
-    /// meet a receiver that only HEADs its doorbell. Deciding after the PUT, not before it, keeps a
-    /// slow PUT from slipping past the receiver's linger unrung.
-    /// </summary>
-    private bool TryStartRing(Address16 destination)
-    {
-        long now = _time.GetTimestamp();
-        lock (_lock)
-        {
-            bool quiet = !_lastStored.TryGetValue(destination, out long last) || _time.GetElapsedTime(last, now) > _options.RingAfter;
-            _lastStored[destination] = now;
-            if (_lastStored.Count > 1024)
-            {
-                // Forgetting an entry older than RingAfter changes no decision.
-                foreach ((Address16 address, long stored) in _lastStored)
-                {
-                    if (_time.GetElapsedTime(stored, now) > _options.RingAfter)
-                    {
-                        _lastStored.Remove(address);
-                    }
-                }
-            }
-            if (!quiet || _stopping)
-            {
-                return false; // at shutdown the receiver's next full LIST (--list-max) finds the bundle
-            }
-            _ringsInFlight++;
-            return true;
-        }
-    }
-
-    /// <summary>
-    /// PUTs the destination's doorbell with a fresh body (its tag must change), after the bundle is
-    /// stored, so a receiver woken by it finds the bundle. A few quick retries; if it still fails,
-    /// the next bundle rings again and the receiver's periodic full LIST finds this one.
-    /// </summary>
-    private async Task RingAsync(Address16 destination)
-    {
-        string key = ObjectKey.DoorbellOf(destination);
-        byte[] body = ObjectKey.DoorbellBody(_ids.Next());
-        bool rung = false, stopped = false;
-        try
-        {
-            // No ceiling: three attempts wait twice at most.
-            var backoff = new Backoff(_options.RetryMinDelay, TimeSpan.MaxValue, factor: 2, jitter: 0.25);
-            for (int attempt = 1; ; attempt++)
-            {
-                try
-                {
-                    await _store.PutAsync(key, body, _abort.Token);
-                    rung = true;
-                    _metrics.DoorbellRung();
-                    break;
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException || !_abort.IsCancellationRequested)
-                {
-                    bool retry = attempt < 3 && ex is not PacketStoreException { IsTransient: false };
-                    if (!retry)
-                    {
-                        if (_failureLog.TryEnter(out long suppressed))
-                        {
-                            Log.RingFailed(_logger, key, ex.Message, suppressed);
-                        }
-                        break;
-                    }
-                    _metrics.StoreRetry(StoreOperation.Put);
-                    await Task.Delay(backoff.Next(), _time, _abort.Token);
-                }
-            }
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
-        {
-            stopped = true; // shutdown (or the pump disposed without RunAsync's drain, as in tests)
-        }
-        finally
-        {
-            lock (_lock)
-            {
-                if (!rung)
-                {
-                    _lastStored.Remove(destination); // so the next bundle rings again
-                    if (!stopped)
-                    {
-                        _metrics.DoorbellFailed();
-                    }
-                }
-                if (--_ringsInFlight == 0 && _stopping)
-                {
-                    _ringsDone.TrySetResult();
-                }
-            }
-        }
-    }
-
     public void Dispose() => _abort.Dispose();
-
-    private readonly record struct QueuedPacket(byte[] Buffer, int Length, long Timestamp);
-
-    private sealed class Destination(Address16 address)
-    {
-        public Address16 Address { get; } = address;
-        public Queue<QueuedPacket> Queue { get; } = new();
-        public int QueuedBytes { get; set; }
-        public bool Sending { get; set; }
-    }
 }

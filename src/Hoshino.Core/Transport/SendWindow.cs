@@ -170,6 +170,12 @@ internal sealed class SendWindow
         _lastDone = now;
     }
 
+    /// <summary>
+    /// The ring <see cref="Stored"/> asked for failed: the next object stored rings again (the
+    /// receiver may be idle, and its listing is what would find this stream's objects).
+    /// </summary>
+    public void RingFailed() => _ringOwed = true;
+
     private (DateTimeOffset Started, bool Retried) Take(long sequence) =>
         _inFlight.Remove(sequence, out (DateTimeOffset, bool) flight)
             ? flight

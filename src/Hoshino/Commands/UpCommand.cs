@@ -45,6 +45,9 @@ internal static class UpCommand
             + "off, they are dropped on both sides [env: HOSHINO_ALLOW_ENCAPSULATED=1]",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("HOSHINO_ALLOW_ENCAPSULATED") is "1" or "true" or "yes",
     };
+    private static readonly Option<string?> WireFormatOption = NodeOptions.Create("--wire-format",
+        "How this node names what it writes: v2 (numbered streams, several PUTs in flight) or v1 (what nodes before transport v2 read); "
+        + "every node reads both. While any node of the network is older, run the new ones with v1", "v2", "v1|v2");
     private static readonly Option<string?> LogLevelOption = NodeOptions.Create("--log-level", "trace, debug, information, warning, error", "information", "LEVEL");
 
     public static Command Create()
@@ -52,7 +55,7 @@ internal static class UpCommand
         var command = new Command("up", "Run a node in the foreground (systemd: Type=notify)")
         {
             Interface, NodeOptions.Prefix, NodeOptions.MachineIdFile, NodeOptions.Address, Mtu, Store, S3Endpoint, S3Region, StoreNetns, StoreWait,
-            MetricsListen, PollMin, PollMax, ListMax, MaxPacketAge, NetworkKeyFile, AllowEncapsulated, LogLevelOption,
+            MetricsListen, PollMin, PollMax, ListMax, MaxPacketAge, NetworkKeyFile, AllowEncapsulated, WireFormatOption, LogLevelOption,
         };
         command.SetAction(async (parse, _) => await NodeHost.RunAsync(Bind(parse)));
         return command;
@@ -84,7 +87,12 @@ internal static class UpCommand
             MaxPacketAge = Durations.Parse(parse.GetValue(MaxPacketAge)!, "--max-packet-age"),
             AllowEncapsulated = parse.GetValue(AllowEncapsulated),
         };
-        var egress = new EgressOptions { Key = key, AllowEncapsulated = ingress.AllowEncapsulated };
+        var egress = new EgressOptions
+        {
+            Key = key,
+            AllowEncapsulated = ingress.AllowEncapsulated,
+            WireFormat = ParseWireFormat(parse.GetValue(WireFormatOption)!),
+        };
         if (NodeConfigProblems.Of(ingress, egress) is [ConfigProblem first, ..])
         {
             throw new FatalException($"bad {FlagOf(first.Setting)} ({Durations.Format(ValueOf(first.Setting, ingress, egress))}): "
@@ -177,6 +185,13 @@ internal static class UpCommand
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) && value >= min && value <= max
             ? value
             : throw new FatalException($"bad {flag} '{text}': expected a whole number from {min} to {max}", ExitCodes.Usage);
+
+    internal static WireFormat ParseWireFormat(string text) => text switch
+    {
+        "v1" => WireFormat.V1,
+        "v2" => WireFormat.V2,
+        _ => throw new FatalException($"bad --wire-format '{text}': expected v1 or v2", ExitCodes.Usage),
+    };
 
     private static LogLevel ParseLogLevel(string text) =>
         Enum.TryParse(text, ignoreCase: true, out LogLevel level) && Enum.IsDefined(level)

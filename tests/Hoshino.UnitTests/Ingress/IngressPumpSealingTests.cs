@@ -234,7 +234,8 @@ public sealed class IngressPumpSealingTests : IDisposable
     private async Task<List<byte[]>> SendThroughAsync(NetworkKey? senderKey, NetworkKey? receiverKey, int count)
     {
         using var senderTun = new ChannelTunDevice();
-        var egressOptions = new EgressOptions { Key = senderKey };
+        // v1 until IngressPump reads v2 names (issue 13's receiving side).
+        var egressOptions = new EgressOptions { Key = senderKey, WireFormat = WireFormat.V1 };
         using var egress = new EgressPump(senderTun, _store, Peer, Network, _metrics, new MonotonicUlid(TimeProvider.System), TimeProvider.System,
             NullLogger<EgressPump>.Instance, egressOptions);
         for (int i = 0; i < count; i++)

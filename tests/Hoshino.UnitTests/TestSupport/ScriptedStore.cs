@@ -22,6 +22,9 @@ internal sealed class ScriptedStore(IPacketStore inner) : IPacketStore
     public IPacketStore Inner { get; } = inner;
 
     public Func<string, CancellationToken, Task>? BeforePut { get; set; }
+
+    /// <summary>Runs after a bundle PUT reached the inner store, with its key and body; may throw, to play a PUT that landed but "failed".</summary>
+    public Func<string, byte[], CancellationToken, Task>? AfterPut { get; set; }
     public Func<string, CancellationToken, Task>? BeforeGet { get; set; }
     public Func<IReadOnlyList<string>, CancellationToken, Task>? BeforeDelete { get; set; }
 
@@ -81,6 +84,10 @@ internal sealed class ScriptedStore(IPacketStore inner) : IPacketStore
             await hook(key, cancellationToken);
         }
         await Inner.PutAsync(key, body, cancellationToken);
+        if (AfterPut is { } after)
+        {
+            await after(key, body.ToArray(), cancellationToken);
+        }
         Puts.Enqueue((key, body.ToArray()));
     }
 
