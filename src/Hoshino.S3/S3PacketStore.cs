@@ -139,7 +139,7 @@ public sealed class S3PacketStore : IPacketStore, IDisposable
                 string key = response.Encoding == EncodingType.Url ? Uri.UnescapeDataString(item.Key.Replace('+', ' ')) : item.Key;
                 if (key.StartsWith(_prefix, StringComparison.Ordinal))
                 {
-                    result.Add(new StoredObject(key[_prefix.Length..], item.Size ?? 0, TagOf(item.ETag)));
+                    result.Add(new StoredObject(key[_prefix.Length..], item.Size ?? 0, TagOf(item.ETag), ModifiedOf(item.LastModified)));
                 }
             }
             continuation = response.IsTruncated == true ? response.NextContinuationToken : null;
@@ -197,6 +197,14 @@ public sealed class S3PacketStore : IPacketStore, IDisposable
             }
         }, cancellationToken);
     }
+
+    /// <summary>The SDK hands Last-Modified out as a local time (or, in some paths, unspecified: then it is UTC as sent).</summary>
+    private static DateTimeOffset? ModifiedOf(DateTime? modified) => modified switch
+    {
+        null => null,
+        { Kind: DateTimeKind.Unspecified } m => new DateTimeOffset(DateTime.SpecifyKind(m, DateTimeKind.Utc)),
+        DateTime m => new DateTimeOffset(m.ToUniversalTime()),
+    };
 
     /// <summary>LIST and HEAD both quote the ETag; compare it without the quotes.</summary>
     private static string? TagOf(string? etag) => etag?.Trim('"');

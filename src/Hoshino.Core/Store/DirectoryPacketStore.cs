@@ -149,7 +149,7 @@ public sealed class DirectoryPacketStore : IPacketStore
                             pending.Push(path);
                             break;
                         case StoreEntryKind.RegularFile or StoreEntryKind.Other:
-                            found.Add(new StoredObject(KeyOf(path), entry.Length, TagOf(entry, path)));
+                            found.Add(new StoredObject(KeyOf(path), entry.Length, TagOf(entry, path), new DateTimeOffset(DateTime.SpecifyKind(entry.LastWriteTimeUtc, DateTimeKind.Utc))));
                             break;
                     }
                 }

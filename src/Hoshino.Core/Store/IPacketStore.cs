@@ -53,7 +53,9 @@ public interface IPacketStore
 /// <param name="Key">Key relative to the store's key prefix.</param>
 /// <param name="Size">Size in bytes, as the listing reports it.</param>
 /// <param name="Tag">Version tag, as <see cref="IPacketStore.GetTagAsync"/> reports it.</param>
-public readonly record struct StoredObject(string Key, long Size, string? Tag = null);
+/// <param name="Modified">When the object was last written, by the store's clock (S3: Last-Modified), or null when the store does not say.
+/// Writing the same body again moves it on and (on S3) keeps <paramref name="Tag"/>: the peer directory renews records so.</param>
+public readonly record struct StoredObject(string Key, long Size, string? Tag = null, DateTimeOffset? Modified = null);
 
 /// <summary>Why a store operation failed, in terms the daemon can act on.</summary>
 public enum StoreErrorKind

@@ -239,5 +239,5 @@ public sealed class LinuxDirectoryPacketStoreTests : DirectoryPacketStoreTests
 public sealed class MemoryPacketStoreTests : PacketStoreContract
 {
     protected override Task<IPacketStore> CreateStoreAsync(CancellationToken cancellationToken) =>
-        Task.FromResult<IPacketStore>(new MemoryPacketStore());
+        Task.FromResult<IPacketStore>(new MemoryPacketStore(TimeProvider.System));
 }

@@ -79,7 +79,7 @@ public abstract class DirectoryStoreHostileEntries : IDisposable
         string? tag = await Prompt(() => store.GetTagAsync(key, Ct));
         await Prompt(() => store.DeleteAsync([key], Ct));
 
-        Assert.Equal([new StoredObject(key, 0, listed.Single().Tag)], listed);
+        Assert.Equal([new StoredObject(key, 0, listed.Single().Tag, listed.Single().Modified)], listed);
         Assert.NotNull(body);
         Assert.Empty(body); // never the target's bytes
         Assert.NotNull(tag);

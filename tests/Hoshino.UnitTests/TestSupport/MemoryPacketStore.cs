@@ -2,10 +2,16 @@ using Hoshino.Store;
 
 namespace Hoshino.UnitTests.TestSupport;
 
-/// <summary>An in-memory <see cref="IPacketStore"/>: a sorted map of keys to bodies. Thread-safe.</summary>
-internal sealed class MemoryPacketStore : IPacketStore
+/// <summary>
+/// An in-memory <see cref="IPacketStore"/>: a sorted map of keys to bodies. Thread-safe. With a
+/// <paramref name="time"/>, listings report when each object was written; with
+/// <paramref name="contentTags"/>, tags are a hash of the body, as S3's ETag is (the same body
+/// written again keeps its tag); else each write gets a new tag.
+/// </summary>
+internal sealed class MemoryPacketStore(TimeProvider? time = null, bool contentTags = false) : IPacketStore
 {
     private readonly Lock _lock = new();
+    private readonly Dictionary<string, DateTimeOffset> _modified = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, byte[]> _objects = new(StringComparer.Ordinal);
     /// <summary>Each write's number, as its tag: a rewrite gets a new tag, as an ETag would for a new body.</summary>
     private readonly Dictionary<string, long> _versions = new(StringComparer.Ordinal);
@@ -33,6 +39,7 @@ internal sealed class MemoryPacketStore : IPacketStore
         {
             _objects[key] = body.ToArray();
             _versions[key] = ++_writes;
+            _modified[key] = time?.GetUtcNow() ?? default;
         }
         return Task.CompletedTask;
     }
@@ -47,6 +54,7 @@ internal sealed class MemoryPacketStore : IPacketStore
                 return Task.FromResult(false);
             }
             _versions[key] = ++_writes;
+            _modified[key] = time?.GetUtcNow() ?? default;
             return Task.FromResult(true);
         }
     }
@@ -58,7 +66,7 @@ internal sealed class MemoryPacketStore : IPacketStore
             IReadOnlyList<StoredObject> found = [.. _objects
                 .Where(o => o.Key.StartsWith(prefix, StringComparison.Ordinal))
                 .Take(limit)
-                .Select(o => new StoredObject(o.Key, o.Value.Length, TagOf(o.Key)))];
+                .Select(o => new StoredObject(o.Key, o.Value.Length, TagOf(o.Key), time is null ? null : _modified[o.Key]))];
             return Task.FromResult(found);
         }
     }
@@ -87,7 +95,9 @@ internal sealed class MemoryPacketStore : IPacketStore
         }
     }
 
-    private string TagOf(string key) => _versions[key].ToString(System.Globalization.CultureInfo.InvariantCulture); // caller holds _lock
+    private string TagOf(string key) => contentTags // caller holds _lock
+        ? Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(_objects[key]))
+        : _versions[key].ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public Task DeleteAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {
