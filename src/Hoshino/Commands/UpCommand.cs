@@ -48,7 +48,7 @@ internal static class UpCommand
     private static readonly Option<string?> Name = NodeOptions.Create("--name",
         "This node's name in the peer directory: one DNS label (letters, digits, '-'; 1-63), lower-cased (default: the host name's first label)", null, "NAME");
     private static readonly Option<string?> DirectoryRead = NodeOptions.Create("--directory-read",
-        "Read the peer directory this often; a directory of over 1,000 nodes (or one that changes a lot) is read less often, at the cost of one LIST per this interval", "2m", "DURATION");
+        "Read the peer directory this often: on average at most one LIST's worth of requests per interval (a directory of over 1,000 nodes, or one that changes a lot, is read less often)", "2m", "DURATION");
     private static readonly Option<string?> LogLevelOption = NodeOptions.Create("--log-level", "trace, debug, information, warning, error", "information", "LEVEL");
 
     public static Command Create()
