@@ -130,6 +130,20 @@ run "user_node_gets_the_rendered_policy_an_access_key_and_a_complete_env" {
   }
 
   assert {
+    condition = [for s in jsondecode(aws_iam_policy.this[0].policy).Statement : s.Resource if s.Sid == "PublishOwnRecord"] == [
+      ["arn:aws:s3:::hoshino-tftest/net1/directory/fd5e:59b8:f71d:9a3e:c05f:7f48:de53:428f"],
+    ]
+    error_message = "The node may write only its own peer directory record, keyed by its address (not its name)."
+  }
+
+  assert {
+    condition = [for s in jsondecode(aws_iam_policy.this[0].policy).Statement : s.Condition.StringEquals["s3:prefix"] if s.Sid == "ListOwnInbox"] == [
+      ["net1/fd5e:59b8:f71d:9a3e:c05f:7f48:de53:428f/", "net1/directory/"],
+    ]
+    error_message = "The node may list its own inbox and the peer directory, nothing else."
+  }
+
+  assert {
     condition     = aws_iam_user.this[0].name == "hoshino-laptop" && aws_iam_access_key.this[0].user == aws_iam_user.this[0].name
     error_message = "One IAM user with one access key."
   }

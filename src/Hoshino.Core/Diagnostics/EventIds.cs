@@ -43,4 +43,15 @@ internal static class EventIds
     public const int IngressDoorbellHeard = 3009;
     public const int IngressDeleteGivenUp = 3010;
     public const int IngressStreamObjectWritten = 3011;
+
+    // 4xxx peer directory
+    public const int DirectoryStarted = 4000;
+    public const int DirectoryStopped = 4001;
+    public const int DirectoryPublishFailed = 4002;
+    public const int DirectoryReadFailed = 4003;
+    public const int DirectoryRecordRejected = 4004;
+    public const int DirectoryPeerSeen = 4005;
+    public const int DirectoryPeerGone = 4006;
+    public const int DirectoryNameConflict = 4007;
+    public const int DirectoryMoreChanges = 4008;
 }

@@ -96,6 +96,23 @@ internal static class MetricLabels
         _ => "none",
     };
 
+    public static string Of(Peers.DirectoryRejectReason value) => value switch
+    {
+        Peers.DirectoryRejectReason.BadKey => "bad_key",
+        Peers.DirectoryRejectReason.Malformed => "malformed",
+        Peers.DirectoryRejectReason.UnknownVersion => "unknown_version",
+        Peers.DirectoryRejectReason.TooLarge => "too_large",
+        Peers.DirectoryRejectReason.WrongAddress => "wrong_address",
+        Peers.DirectoryRejectReason.BadName => "bad_name",
+        Peers.DirectoryRejectReason.FutureTime => "future_time",
+        Peers.DirectoryRejectReason.Sealed => "sealed",
+        Peers.DirectoryRejectReason.Unsealed => "unsealed",
+        Peers.DirectoryRejectReason.AuthFailed => "auth_failed",
+        Peers.DirectoryRejectReason.Unreadable => "unreadable",
+        Peers.DirectoryRejectReason.OverCap => "over_cap",
+        _ => "none",
+    };
+
     public static string Of(Store.StoreErrorKind value) => value switch
     {
         Store.StoreErrorKind.Transient => "transient",

@@ -3,6 +3,7 @@ using Hoshino.Diagnostics;
 using Hoshino.Egress;
 using Hoshino.Ingress;
 using Hoshino.Packets;
+using Hoshino.Peers;
 using Hoshino.Store;
 using Hoshino.Tunnel;
 using Microsoft.Extensions.Logging;
@@ -34,11 +35,15 @@ public sealed class HoshinoNode
     private readonly HoshinoMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
+    private readonly PeerDirectory? _directory;
 
     // store: as the pumps should see it (the host passes it counted). machine: tells this process
-    // apart from another holding the address.
-    public HoshinoNode(NodeConfig config, IPacketStore store, IHostMachine machine, HoshinoMetrics metrics, TimeProvider time, ILoggerFactory loggers)
+    // apart from another holding the address. directory: publishes and reads the peer directory
+    // while the loops run (the host's, which DNS and status read too); none for virtual nodes.
+    public HoshinoNode(NodeConfig config, IPacketStore store, IHostMachine machine, HoshinoMetrics metrics, TimeProvider time, ILoggerFactory loggers,
+        PeerDirectory? directory = null)
     {
+        _directory = directory;
         _config = config;
         _store = store;
         _metrics = metrics;
@@ -60,7 +65,7 @@ public sealed class HoshinoNode
         _config.HoldLease ? Lease.AcquireAsync(cancellationToken) : Task.CompletedTask;
 
     /// <summary>
-    /// Runs egress, ingress and the lease renewal over <paramref name="tun"/> until
+    /// Runs egress, ingress, the lease renewal and the peer directory over <paramref name="tun"/> until
     /// <paramref name="stoppingToken"/> fires; egress then flushes what is queued (bounded by
     /// <see cref="EgressOptions.FlushTimeout"/>). If a loop fails, the others are stopped too and
     /// <see cref="NodeLoopException"/> names the loop: a dead loop must never look healthy.
@@ -78,6 +83,7 @@ public sealed class HoshinoNode
             Guard("egress", egress.RunAsync(failed.Token), failed),
             Guard("ingress", ingress.RunAsync(failed.Token), failed),
             _config.HoldLease ? Guard("lease", Lease.RunAsync(failed.Token), failed) : Task.CompletedTask,
+            _directory is null ? Task.CompletedTask : Guard("directory", _directory.RunAsync(failed.Token), failed),
         ];
         try
         {

@@ -65,7 +65,14 @@ public interface IPacketStore
 /// <param name="Size">Size in bytes, as the listing reports it.</param>
 /// <param name="Tag">Version tag, as <see cref="IPacketStore.GetTagAsync"/> reports it.</param>
 /// <param name="LastModified">When the store says the object was written (S3: LastModified, to the second; <c>dir:</c>: mtime); default when unknown.</param>
-public readonly record struct StoredObject(string Key, long Size, string? Tag = null, DateTimeOffset LastModified = default);
+public readonly record struct StoredObject(string Key, long Size, string? Tag = null, DateTimeOffset LastModified = default)
+{
+    /// <summary>
+    /// <see cref="LastModified"/>, or null when the store did not say. Writing the same body again
+    /// moves it on and (on S3) keeps <see cref="Tag"/>: the peer directory renews records so.
+    /// </summary>
+    public DateTimeOffset? Modified => LastModified == default ? null : LastModified;
+}
 
 /// <summary>A whole object read by name, and when the store says it was written.</summary>
 /// <param name="Body">The object's bytes.</param>

@@ -48,6 +48,10 @@ internal static class UpCommand
     private static readonly Option<string?> WireFormatOption = NodeOptions.Create("--wire-format",
         "How this node names what it writes: v2 (numbered streams, several PUTs in flight) or v1 (what nodes before transport v2 read); "
         + "every node reads both. While any node of the network is older, run the new ones with v1", "v2", "v1|v2");
+    private static readonly Option<string?> Name = NodeOptions.Create("--name",
+        "This node's name in the peer directory: one DNS label (letters, digits, '-'; 1-63), lower-cased (default: the host name's first label)", null, "NAME");
+    private static readonly Option<string?> DirectoryRead = NodeOptions.Create("--directory-read",
+        "Read the peer directory this often: on average at most one LIST's worth of requests per interval (a directory of over 1,000 nodes, or one that changes a lot, is read less often)", "2m", "DURATION");
     private static readonly Option<string?> LogLevelOption = NodeOptions.Create("--log-level", "trace, debug, information, warning, error", "information", "LEVEL");
 
     public static Command Create()
@@ -55,7 +59,7 @@ internal static class UpCommand
         var command = new Command("up", "Run a node in the foreground (systemd: Type=notify)")
         {
             Interface, NodeOptions.Prefix, NodeOptions.MachineIdFile, NodeOptions.Address, Mtu, Store, S3Endpoint, S3Region, StoreNetns, StoreWait,
-            MetricsListen, PollMin, PollMax, ListMax, MaxPacketAge, NetworkKeyFile, AllowEncapsulated, WireFormatOption, LogLevelOption,
+            MetricsListen, PollMin, PollMax, ListMax, MaxPacketAge, NetworkKeyFile, AllowEncapsulated, WireFormatOption, Name, DirectoryRead, LogLevelOption,
         };
         command.SetAction(async (parse, _) => await NodeHost.RunAsync(Bind(parse)));
         return command;
@@ -110,8 +114,16 @@ internal static class UpCommand
             throw new FatalException("--store-netns applies to s3:// stores (a dir: store is reached through the filesystem)", ExitCodes.Usage);
         }
 
+        TimeSpan directoryRead = Durations.Parse(parse.GetValue(DirectoryRead)!, "--directory-read");
+        if (directoryRead < TimeSpan.FromSeconds(1))
+        {
+            throw new FatalException($"bad --directory-read ({Durations.Format(directoryRead)}): must be at least 1s (each read is a LIST)", ExitCodes.Usage);
+        }
+
         return new NodeSettings
         {
+            Name = ParseName(parse.GetValue(Name), Environment.MachineName),
+            DirectoryRead = directoryRead,
             Interface = name,
             Network = network,
             Address = address,
@@ -179,6 +191,19 @@ internal static class UpCommand
             endpoints.Add(endpoint);
         }
         return endpoints;
+    }
+
+    /// <summary>The node's name: <c>--name</c> lower-cased, or the host name's first label; one clear line when it is not a DNS label.</summary>
+    internal static string ParseName(string? given, string hostName)
+    {
+        string name = given is { Length: > 0 } ? given.ToLowerInvariant() : Peers.PeerName.FromHostName(hostName);
+        if (Peers.PeerName.ProblemWith(name) is { } problem)
+        {
+            throw new FatalException(given is { Length: > 0 }
+                ? $"bad --name '{given}': {problem}"
+                : $"the host name '{hostName}' is no node name ({problem}): pass --name NAME (or HOSHINO_NAME)", ExitCodes.Usage);
+        }
+        return name;
     }
 
     private static int ParseInt(string text, string flag, int min, int max) =>

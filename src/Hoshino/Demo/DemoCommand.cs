@@ -119,7 +119,8 @@ internal static class DemoCommand
             string idFile = Path.Combine(work, $"{label}.machine-id");
             await File.WriteAllTextAsync(idFile, machineId + "\n", cancellationToken);
             IPAddress address = NodeAddress.FromMachineId(network, machineId);
-            List<string> args = ["--store", storeArg, "--machine-id-file", idFile, "--log-level", "information"];
+            // Named for the demo: both run on this host, and the host name would name them alike (a conflict in the directory).
+            List<string> args = ["--store", storeArg, "--machine-id-file", idFile, "--name", $"demo-{label}", "--log-level", "information"];
             if (storeUri is not null)
             {
                 // The namespaces have no route to the bucket; the nodes reach it from the demo's own namespace.

@@ -3,6 +3,7 @@ using System.Reflection;
 using Hoshino.Diagnostics;
 using Hoshino.Linux.Node;
 using Hoshino.Node;
+using Hoshino.Peers;
 using Hoshino.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -47,9 +48,15 @@ internal static partial class NodeHost
         builder.Services.AddSingleton<IPacketStore>(sp => sp.GetRequiredService<OwnedStore>().Store);
         builder.Services.AddSingleton(new OwnedKey(settings.Ingress.Key));
         builder.Services.AddSingleton<IHostMachine, LinuxHostMachine>();
+        // The peer directory: the node runs its loop; the DNS responder and the control socket read it as IPeerNames.
+        builder.Services.AddSingleton(sp => new PeerDirectory(sp.GetRequiredService<IPacketStore>(),
+            new DirectoryOptions { Name = settings.Name, Version = Version, ReadInterval = settings.DirectoryRead, Key = settings.Egress.Key },
+            settings.Address, settings.Network, sp.GetRequiredService<HoshinoMetrics>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<PeerDirectory>>()));
+        builder.Services.AddSingleton<IPeerNames>(sp => sp.GetRequiredService<PeerDirectory>());
         builder.Services.AddSingleton(sp => new HoshinoNode(new NodeConfig(settings.Address, settings.Network, settings.Ingress, settings.Egress),
             sp.GetRequiredService<IPacketStore>(), sp.GetRequiredService<IHostMachine>(), sp.GetRequiredService<HoshinoMetrics>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<PeerDirectory>()));
         builder.Services.AddSingleton<TunnelService>();
 
         // Hosted services start in registration order (each waits for the one before) and stop in reverse:

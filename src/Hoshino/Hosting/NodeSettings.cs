@@ -21,4 +21,8 @@ internal sealed record NodeSettings
     public required Ingress.IngressOptions Ingress { get; init; }
     public required Egress.EgressOptions Egress { get; init; }
     public required Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; }
+    /// <summary>The node's name in the peer directory: a lower-case DNS label.</summary>
+    public required string Name { get; init; }
+    /// <summary>How often the peer directory is read (at most one LIST per this interval on average).</summary>
+    public TimeSpan DirectoryRead { get; init; } = TimeSpan.FromMinutes(2);
 }

@@ -3,9 +3,12 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Amazon.S3;
 using Amazon.S3.Model;
+using Hoshino.Diagnostics;
 using Hoshino.IntegrationTests.Infrastructure;
+using Hoshino.Peers;
 using Hoshino.S3;
 using Hoshino.Store;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Hoshino.IntegrationTests.Deploy;
 
@@ -169,6 +172,62 @@ public sealed class NodePolicyEnforcementTests(StoreNetwork network)
         Assert.Equal(RingFromA.Length, rungLength);
         Assert.Equal([$"{b}/doorbell"], listed.Select(o => o.Key)); // the doorbell, and none of the refused keys
     }
+
+    /// <summary>
+    /// The peer directory, <c>{key_prefix}directory/{address}</c>: each node writes and deletes only
+    /// its own record (the key is derived from its address, which the policy pins) and lists and
+    /// reads everyone's. The nodes' own <see cref="PeerDirectory"/> makes hoshino's requests; a
+    /// hostile A tries the rest. A record under B's key is what would let A publish a name for B's
+    /// address (and, unsealed, any name as B).
+    /// </summary>
+    [Theory]
+    [InlineData(PolicyRoute.UserPolicy)]
+    [InlineData(PolicyRoute.BucketPolicy)]
+    public async Task RenderedPolicies_Directory_EachWritesOnlyItsOwnRecordAndReadsAll(PolicyRoute route)
+    {
+        Setup s = await SetUpAsync(route, bridgeDeleteObjects: true);
+        using S3PacketStore storeA = s.Store(s.A), storeB = s.Store(s.B);
+        using AmazonS3Client rawA = s.Client(s.A);
+        IPAddress a = IPAddress.Parse(s.Rendered.Nodes["a"].Address), b = IPAddress.Parse(s.Rendered.Nodes["b"].Address);
+        IPNetwork net = IPNetwork.Parse(AddressCases.DefaultPrefix);
+        PeerDirectory directoryA = NewDirectory(storeA, "alpha", a, net), directoryB = NewDirectory(storeB, "bravo", b, net);
+        string recordB = PeerRecordFormat.KeyOf(b);
+        byte[] claimAsB = PeerRecordFormat.Encode(new PeerStatement("bravo", b, "1", DateTimeOffset.UtcNow, false), null);
+        var failures = new List<string>();
+        async Task Expect(bool allowed, string what, Func<Task> request) => Note(failures, await OutcomeAsync(allowed, what, request));
+
+        await Expect(true, "A publishes its record", () => storeA.PutAsync(directoryA.Key, Body("x"), Ct));
+        await directoryA.PublishAsync(Ct);  // hoshino's own request (failures are logged, not thrown: checked by the reads below)
+        await directoryB.PublishAsync(Ct);
+        await Expect(false, "A writes B's record", () => storeA.PutAsync(recordB, claimAsB, Ct));
+        await Expect(false, "A writes a non-node's record", () => storeA.PutAsync(PeerRecordFormat.KeyOf(IPAddress.Parse(NotANode)), Body("x"), Ct));
+        await Expect(false, "A writes directory/anything", () => storeA.PutAsync("directory/anything", Body("x"), Ct));
+        await Expect(false, "A writes under its record (directory/{A}/x)", () => storeA.PutAsync(directoryA.Key + "/x", Body("x"), Ct));
+        await Expect(false, "A writes its record outside the key prefix", () => rawA.PutObjectAsync(Put(s.Bucket, directoryA.Key, "x"), Ct));
+        await Expect(false, "A deletes B's record (DeleteObjects)", () => storeA.DeleteAsync([recordB], Ct));
+        await Expect(false, "A deletes B's record (DeleteObject)", () => rawA.DeleteObjectAsync(s.Bucket, s.KeyPrefix + recordB, Ct));
+        await Expect(false, "A lists directory without the trailing '/'", () => rawA.ListObjectsV2Async(
+            new() { BucketName = s.Bucket, Prefix = s.KeyPrefix + "directory" }, Ct));
+        IReadOnlyList<StoredObject> listed = [];
+        byte[]? readB = null;
+        await Expect(true, "A lists the directory", async () => listed = await storeA.ListAsync(PeerRecordFormat.Prefix, 100, Ct));
+        await Expect(true, "A reads B's record", async () => readB = await storeA.GetAsync(recordB, PeerRecordFormat.MaxBytes, Ct));
+        await directoryA.ReadAsync(Ct);
+        await directoryB.ReadAsync(Ct);
+        PeerRecord? bravo = directoryA.Find("bravo"), alpha = directoryB.Find("alpha");
+        await Expect(true, "A deletes its own record (DeleteObjects, as on a clean stop)", () => storeA.DeleteAsync([directoryA.Key], Ct));
+
+        Assert.True(failures.Count == 0, $"{route}: {failures.Count} requests were not decided as the policy says:\n" + string.Join('\n', failures));
+        Assert.Equal(new[] { directoryA.Key, recordB }.Order(StringComparer.Ordinal), listed.Select(o => o.Key)); // nothing refused was stored
+        Assert.Equal("bravo", PeerRecordFormat.Decode(recordB, readB ?? [], net, null, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5)).Statement?.Name);
+        Assert.Equal(b, bravo?.Address);
+        Assert.Equal(a, alpha?.Address);
+        Assert.Equal([recordB], (await storeB.ListAsync(PeerRecordFormat.Prefix, 100, Ct)).Select(o => o.Key));
+    }
+
+    private static PeerDirectory NewDirectory(S3PacketStore store, string name, IPAddress address, IPNetwork network) =>
+        new(store, new DirectoryOptions { Name = name, Version = "1" }, address, network, new HoshinoMetrics(TimeProvider.System, "test"), TimeProvider.System,
+            NullLogger<PeerDirectory>.Instance);
 
     /// <summary>
     /// What a PUT may ask for besides its key and body: only what hoshino sends, which is none of

@@ -165,26 +165,26 @@ public sealed partial class NodePolicyModuleTests(AddressCases cases) : IClassFi
             i => $"n{i}", i => new NodeInput(MachineId: $"c05f7f48de53{4096 + i:x4}0123456789abcdef"));
         IReadOnlyDictionary<string, RenderedNetwork> fits = await NodePolicyRender.RenderAsync(workspace, new Dictionary<string, NetworkInput>
         {
-            ["managed20"] = new(LongBucket, "net1/", AddressCases.DefaultPrefix, Fleet(20), Attachment: "managed"),
-            ["role38"] = new(LongBucket, "net1/", AddressCases.DefaultPrefix, Fleet(38), Attachment: "role-inline"),
+            ["managed19"] = new(LongBucket, "net1/", AddressCases.DefaultPrefix, Fleet(19), Attachment: "managed"),
+            ["role37"] = new(LongBucket, "net1/", AddressCases.DefaultPrefix, Fleet(37), Attachment: "role-inline"),
             ["unchecked"] = new(LongBucket, "net1/", AddressCases.DefaultPrefix, Fleet(60), Attachment: "none"),
         });
 
         TerraformResult tooMany = await NodePolicyRender.TryRenderAsync(workspace, new Dictionary<string, NetworkInput>
         {
-            ["managed21"] = new(LongBucket, "net1/", AddressCases.DefaultPrefix, Fleet(21), Attachment: "managed"),
-            ["role39"] = new(LongBucket, "net1/", AddressCases.DefaultPrefix, Fleet(39), Attachment: "role-inline"),
+            ["managed20"] = new(LongBucket, "net1/", AddressCases.DefaultPrefix, Fleet(20), Attachment: "managed"),
+            ["role38"] = new(LongBucket, "net1/", AddressCases.DefaultPrefix, Fleet(38), Attachment: "role-inline"),
             ["user3"] = new(LongBucket, "net1/", AddressCases.DefaultPrefix, Fleet(3), Attachment: "user-inline"),
         });
         string error = Flatten(tooMany.Error);
 
-        Assert.InRange(fits["managed20"].Nodes.Values.Max(n => n.PolicyLength), 5_000, 6_144);
-        Assert.InRange(fits["role38"].Nodes.Values.Max(n => n.PolicyLength), 9_000, 10_240);
+        Assert.InRange(fits["managed19"].Nodes.Values.Max(n => n.PolicyLength), 5_000, 6_144);
+        Assert.InRange(fits["role37"].Nodes.Values.Max(n => n.PolicyLength), 9_000, 10_240);
         Assert.True(fits["unchecked"].Nodes.Values.Max(n => n.PolicyLength) > 10_240, "60 nodes make a policy longer than any IAM takes");
         Assert.False(tooMany.Succeeded, "terraform accepted policies longer than IAM takes:\n" + tooMany.Output);
-        Assert.Contains("with 21 nodes the longest is", error, StringComparison.Ordinal);
+        Assert.Contains("with 20 nodes the longest is", error, StringComparison.Ordinal);
         Assert.Contains("over IAM's limit for a managed policy (6144): use fewer nodes per network", error, StringComparison.Ordinal);
-        Assert.Contains("with 39 nodes the longest is", error, StringComparison.Ordinal);
+        Assert.Contains("with 38 nodes the longest is", error, StringComparison.Ordinal);
         Assert.Contains("over IAM's limit for a role's inline policies together (10240)", error, StringComparison.Ordinal);
         Assert.Contains("with 3 nodes the longest is", error, StringComparison.Ordinal);
         Assert.Contains("over IAM's limit for a user's inline policies together (2048)", error, StringComparison.Ordinal);
@@ -227,9 +227,13 @@ public sealed partial class NodePolicyModuleTests(AddressCases cases) : IClassFi
                       "Resource": [{{doorbells}}] },
                     { "Sid": "ListOwnInbox", "Effect": "Allow", "Action": ["s3:ListBucket"],
                       "Resource": ["arn:aws:s3:::{{Bucket}}"],
-                      "Condition": { "StringEquals": { "s3:prefix": ["{{normalized}}{{address}}/"] } } },
+                      "Condition": { "StringEquals": { "s3:prefix": ["{{normalized}}{{address}}/", "{{normalized}}directory/"] } } },
                     { "Sid": "ReceiveFromOwnInbox", "Effect": "Allow", "Action": ["s3:GetObject", "s3:DeleteObject"],
                       "Resource": ["arn:aws:s3:::{{Bucket}}/{{normalized}}{{address}}/*"] },
+                    { "Sid": "PublishOwnRecord", "Effect": "Allow", "Action": ["s3:PutObject", "s3:DeleteObject"],
+                      "Resource": ["arn:aws:s3:::{{Bucket}}/{{normalized}}directory/{{address}}"] },
+                    { "Sid": "ReadDirectory", "Effect": "Allow", "Action": ["s3:GetObject"],
+                      "Resource": ["arn:aws:s3:::{{Bucket}}/{{normalized}}directory/*"] },
                     { "Sid": "DenyStorageClassOtherThanStandard", "Effect": "Deny", "Action": ["s3:PutObject"],
                       "Resource": ["arn:aws:s3:::{{Bucket}}/*"],
                       "Condition": { "StringNotEquals": { "s3:x-amz-storage-class": ["STANDARD"] }, "StringLike": { "s3:x-amz-storage-class": ["*"] } } },

@@ -22,6 +22,30 @@ public sealed class S3PacketStoreTests(StoreNetwork network) : PacketStoreContra
 
     private static string NewPrefix() => $"test-{Guid.NewGuid():n}/";
 
+    /// <summary>
+    /// What the peer directory's cost rests on: a record renewed with the same bytes keeps its ETag
+    /// (so readers do not fetch it again) while its Last-Modified moves on (so it stays fresh).
+    /// </summary>
+    [Fact]
+    public async Task List_SameBodyWrittenAgain_KeepsTheTagAndMovesTheTime()
+    {
+        IPacketStore store = await CreateStoreAsync(Ct);
+        string key = $"directory/{Dest}";
+        await store.PutAsync(key, Body("record"), Ct);
+        StoredObject first = Assert.Single(await store.ListAsync("directory/", 10, Ct));
+        await Task.Delay(TimeSpan.FromSeconds(1.1), Ct);
+
+        await store.PutAsync(key, Body("record"), Ct);
+        StoredObject second = Assert.Single(await store.ListAsync("directory/", 10, Ct));
+        await store.PutAsync(key, Body("changed"), Ct);
+        StoredObject third = Assert.Single(await store.ListAsync("directory/", 10, Ct));
+
+        Assert.NotNull(first.Tag);
+        Assert.Equal(first.Tag, second.Tag);
+        Assert.True(second.Modified > first.Modified, $"{second.Modified:O} after {first.Modified:O}");
+        Assert.NotEqual(first.Tag, third.Tag);
+    }
+
     [Fact]
     public async Task List_StoresWithDifferentKeyPrefixes_SeeOnlyTheirOwnKeysWithPrefixStripped()
     {

@@ -89,6 +89,28 @@ public abstract class PacketStoreContract
         Assert.Null(await store.GetAsync(key, MaxBytes, Ct));
     }
 
+    /// <summary>
+    /// The peer directory takes a record's renewal time from the listing: a store reports when each
+    /// object was written (by its own clock; here it runs on this machine), and a rewrite moves it on.
+    /// </summary>
+    [Fact]
+    public async Task List_ReportsWhenEachObjectWasWritten_ARewriteMovesItOn()
+    {
+        IPacketStore store = await CreateStoreAsync(Ct);
+        string key = $"directory/{Dest}";
+        DateTimeOffset before = DateTimeOffset.UtcNow;
+
+        await store.PutAsync(key, Body("record"), Ct);
+        DateTimeOffset? first = Assert.Single(await store.ListAsync("directory/", 10, Ct)).Modified;
+        await Task.Delay(TimeSpan.FromSeconds(1.1), Ct); // S3's Last-Modified counts whole seconds
+        await store.PutAsync(key, Body("record"), Ct);
+        DateTimeOffset? second = Assert.Single(await store.ListAsync("directory/", 10, Ct)).Modified;
+
+        Assert.NotNull(first);
+        Assert.InRange(first.Value, before.AddMinutes(-1), DateTimeOffset.UtcNow.AddMinutes(1));
+        Assert.True(second > first, $"rewritten at {second:O}, first written at {first:O}");
+    }
+
     [Fact]
     public async Task GetTag_MissingKey_ReturnsNull()
     {

@@ -239,7 +239,7 @@ public sealed class LinuxDirectoryPacketStoreTests : DirectoryPacketStoreTests
 public sealed class MemoryPacketStoreTests : PacketStoreContract
 {
     protected override Task<IPacketStore> CreateStoreAsync(CancellationToken cancellationToken) =>
-        Task.FromResult<IPacketStore>(new MemoryPacketStore());
+        Task.FromResult<IPacketStore>(new MemoryPacketStore(TimeProvider.System));
 }
 
 /// <summary>The contract holds for a store that lists in random order (S3 Express One Zone), over the in-memory store.</summary>

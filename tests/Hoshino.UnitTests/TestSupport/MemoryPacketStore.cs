@@ -2,8 +2,13 @@ using Hoshino.Store;
 
 namespace Hoshino.UnitTests.TestSupport;
 
-/// <summary>An in-memory <see cref="IPacketStore"/>: a sorted map of keys to bodies, each dated by <paramref name="time"/> when written. Thread-safe.</summary>
-internal sealed class MemoryPacketStore(TimeProvider? time = null) : IPacketStore
+/// <summary>
+/// An in-memory <see cref="IPacketStore"/>: a sorted map of keys to bodies, each dated by
+/// <paramref name="time"/> (the system clock by default) when written. Thread-safe. With
+/// <paramref name="contentTags"/>, tags are a hash of the body, as S3's ETag is (the same body
+/// written again keeps its tag); else each write gets a new tag.
+/// </summary>
+internal sealed class MemoryPacketStore(TimeProvider? time = null, bool contentTags = false) : IPacketStore
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     /// <summary>When each object was last written, by the store's clock: its Last-Modified.</summary>
@@ -95,7 +100,9 @@ internal sealed class MemoryPacketStore(TimeProvider? time = null) : IPacketStor
         }
     }
 
-    private string TagOf(string key) => _versions[key].ToString(System.Globalization.CultureInfo.InvariantCulture); // caller holds _lock
+    private string TagOf(string key) => contentTags // caller holds _lock
+        ? Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(_objects[key]))
+        : _versions[key].ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     public Task DeleteAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken)
     {

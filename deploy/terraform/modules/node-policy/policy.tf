@@ -2,6 +2,7 @@
 #
 #   key layout: {key_prefix}{dest}/{src}/{ULID}   (docs/wire-format.md)
 #               {key_prefix}{dest}/doorbell       (rung by any node, HEADed by dest)
+#               {key_prefix}directory/{node}      (the node's peer directory record)
 #
 # Object actions are granted on object ARNs (bucket/key) and the bucket action on the bucket ARN:
 # an object action on the bucket ARN, or ListBucket on bucket/*, silently grants nothing (the
@@ -12,6 +13,7 @@ locals {
   bucket_arn = "arn:${var.partition}:s3:::${var.bucket}"
   store_uri  = local.key_prefix == "" ? "s3://${var.bucket}" : "s3://${var.bucket}/${local.key_prefix}"
   inboxes    = { for name, address in local.addresses : name => "${local.key_prefix}${address}/" }
+  directory  = "${local.key_prefix}directory/"
 
   # Every node's address, once, in a fixed order: each policy names exactly these inboxes and
   # doorbells, so a node can write nowhere but into the inbox of a node of this network.
@@ -47,15 +49,15 @@ locals {
           Resource = [for peer in local.peer_addresses : "${local.bucket_arn}/${local.key_prefix}${peer}/doorbell"]
         },
         {
-          # Ingress and the start-up probe: ListObjectsV2 with Prefix exactly the own inbox. Any
-          # other prefix (another inbox, the whole bucket, the inbox without its trailing "/",
-          # which would also match fd00::10 for fd00::1) is refused: a node cannot see who talks
-          # to whom.
+          # Ingress and the start-up probe: ListObjectsV2 with Prefix exactly the own inbox; and
+          # the peer directory, whose records name only nodes and addresses. Any other prefix
+          # (another inbox, the whole bucket, the inbox without its trailing "/", which would also
+          # match fd00::10 for fd00::1) is refused: a node cannot see who talks to whom.
           Sid       = "ListOwnInbox"
           Effect    = "Allow"
           Action    = ["s3:ListBucket"]
           Resource  = [local.bucket_arn]
-          Condition = { StringEquals = { "s3:prefix" = [local.inboxes[name]] } }
+          Condition = { StringEquals = { "s3:prefix" = [local.inboxes[name], local.directory] } }
         },
         {
           # Ingress: GET what was listed, then delete it (DeleteObjects is authorised per key, as
@@ -64,6 +66,22 @@ locals {
           Effect   = "Allow"
           Action   = ["s3:GetObject", "s3:DeleteObject"]
           Resource = ["${local.bucket_arn}/${local.inboxes[name]}*"]
+        },
+        {
+          # The peer directory: a node writes (renews) and on a clean stop deletes its own record,
+          # whose key is derived from its address, never from its free-form name: so no node can
+          # publish a record under another node's address, whatever name it states.
+          Sid      = "PublishOwnRecord"
+          Effect   = "Allow"
+          Action   = ["s3:PutObject", "s3:DeleteObject"]
+          Resource = ["${local.bucket_arn}/${local.directory}${address}"]
+        },
+        {
+          # ... and reads every node's record (listed with ListOwnInbox's second prefix).
+          Sid      = "ReadDirectory"
+          Effect   = "Allow"
+          Action   = ["s3:GetObject"]
+          Resource = ["${local.bucket_arn}/${local.directory}*"]
         },
         # What a PUT may ask for besides its key and body. hoshino sends none of these headers, so
         # each Deny applies only when the header is present: a negated operator alone
