@@ -41,4 +41,16 @@ internal static class EventIds
     public const int IngressUnsealed = 3008;
     public const int IngressDoorbellHeard = 3009;
     public const int IngressDeleteGivenUp = 3010;
+
+    // 5xxx DNS responder and systemd-resolved
+    public const int DnsListening = 5000;
+    public const int DnsStopped = 5001;
+    public const int DnsSendFailed = 5002;
+    public const int DnsAcceptFailed = 5003;
+    public const int DnsServing = 5004;
+    public const int DnsLoopFailed = 5005;
+    public const int ResolvedConfigured = 5010;
+    public const int ResolvedAbsent = 5011;
+    public const int ResolvedFailed = 5012;
+    public const int ResolvedReverted = 5013;
 }

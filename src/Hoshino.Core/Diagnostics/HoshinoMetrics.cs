@@ -10,7 +10,7 @@ namespace Hoshino.Diagnostics;
 /// increment on a closed set of labels, and <see cref="WritePrometheus"/> renders the
 /// <c>/metrics</c> page from the same fields (docs/adr/0003). Thread-safe.
 /// </summary>
-public sealed class HoshinoMetrics
+public sealed partial class HoshinoMetrics
 {
     /// <summary>AWS S3 Standard list prices, us-east-1, dollars per request (DELETE is free, HEAD is priced as GET).</summary>
     public static double PriceOf(StoreOperation operation) => operation switch
@@ -258,6 +258,7 @@ public sealed class HoshinoMetrics
         w.Family("hoshino_address_conflict", "gauge", "1 while another live node holds this node's address lease (a cloned machine-id).");
         w.Sample("hoshino_address_conflict", "", _addressConflict() ? 1 : 0);
 
+        WriteDnsMetrics(w);
         WriteProcessMetrics(w);
         return text.ToString();
     }

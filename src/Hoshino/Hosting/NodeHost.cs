@@ -3,6 +3,7 @@ using System.Reflection;
 using Hoshino.Diagnostics;
 using Hoshino.Linux.Node;
 using Hoshino.Node;
+using Hoshino.Peers;
 using Hoshino.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -51,6 +52,8 @@ internal static partial class NodeHost
             sp.GetRequiredService<IPacketStore>(), sp.GetRequiredService<IHostMachine>(), sp.GetRequiredService<HoshinoMetrics>(),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton<TunnelService>();
+        // The names DNS answers from. Until the peer directory is wired, this node's own record only.
+        builder.Services.AddSingleton<IPeerNames>(_ => SelfName.Names(settings, Version, TimeProvider.System));
 
         // Hosted services start in registration order (each waits for the one before) and stop in reverse:
         // the store answers, the address is ours, the tunnel is up, then the loops run.
@@ -58,6 +61,7 @@ internal static partial class NodeHost
         builder.Services.AddHostedService<AddressClaimService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TunnelService>());
         builder.Services.AddHostedService<NodeService>();
+        builder.Services.AddHostedService<DnsService>();
 
         await using WebApplication app = builder.Build();
         HoshinoMetrics metrics = app.Services.GetRequiredService<HoshinoMetrics>();

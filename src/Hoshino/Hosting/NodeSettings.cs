@@ -21,4 +21,9 @@ internal sealed record NodeSettings
     public required Ingress.IngressOptions Ingress { get; init; }
     public required Egress.EgressOptions Egress { get; init; }
     public required Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; }
+    /// <summary>The DNS responder; null with <c>--dns off</c>.</summary>
+    public DnsSettings? Dns { get; init; }
 }
+
+/// <summary>Where the DNS responder listens and the zone it answers for.</summary>
+internal sealed record DnsSettings(IPEndPoint Listen, NameService.DnsZone Zone);
