@@ -51,8 +51,8 @@ public sealed class DnsServerDigTests : IAsyncLifetime
         Assert.Equal([Beta.ToString()], beta.Addresses);
         Assert.Contains(" aa", alpha.Flags, StringComparison.Ordinal);
         Assert.DoesNotContain(" ra", alpha.Flags, StringComparison.Ordinal);
-        Assert.Contains("alpha.hoshino.\t\t30\tIN\tAAAA", alpha.Output, StringComparison.Ordinal);
-        Assert.Equal(4, _metrics.DnsQueries(DnsResult.Answer) + (tcp ? 2 : 0));
+        Assert.Matches(@"\nalpha\.hoshino\.\s+30\s+IN\s+AAAA\s", alpha.Output);
+        Assert.Equal(2, _metrics.DnsQueries(DnsResult.Answer));
     }
 
     [Theory]
@@ -65,7 +65,8 @@ public sealed class DnsServerDigTests : IAsyncLifetime
         DigAnswer outside = await DigAsync("example.com", "AAAA", tcp);
 
         Assert.Equal("NXDOMAIN", unknown.Status);
-        Assert.Contains("hoshino.\t\t\t10\tIN\tSOA\thoshino. hostmaster.hoshino.", unknown.Output, StringComparison.Ordinal);
+        // SOA: owner, negative TTL 10; MNAME, RNAME, serial 1, refresh 30, retry 10, expire 300, minimum 10.
+        Assert.Matches(@"\nhoshino\.\s+10\s+IN\s+SOA\s+hoshino\. hostmaster\.hoshino\. 1 30 10 300 10\n", unknown.Output);
         Assert.Equal("NOERROR", a.Status);
         Assert.Empty(a.Addresses);
         Assert.Contains("AUTHORITY: 1", a.Output, StringComparison.Ordinal);
