@@ -100,13 +100,9 @@ internal sealed partial class DnsServer : IAsyncDisposable
             {
                 received = await _udp.ReceiveFromAsync(query, SocketFlags.None, any, ct);
             }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            catch (Exception ex) when (ct.IsCancellationRequested && ex is OperationCanceledException or SocketException or ObjectDisposedException)
             {
-                return;
-            }
-            catch (SocketException) when (ct.IsCancellationRequested)
-            {
-                return;
+                return;   // stopping: the socket was closed under the read
             }
             catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionReset or SocketError.MessageSize)
             {
@@ -122,13 +118,13 @@ internal sealed partial class DnsServer : IAsyncDisposable
             {
                 await _udp.SendToAsync(reply.AsMemory(0, length), SocketFlags.None, received.RemoteEndPoint, ct);
             }
-            catch (SocketException ex) when (!ct.IsCancellationRequested)
-            {
-                Log.SendFailed(_logger, ex.SocketErrorCode.ToString());   // unreachable client: its loss, not the loop's
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            catch (Exception ex) when (ct.IsCancellationRequested && ex is OperationCanceledException or SocketException or ObjectDisposedException)
             {
                 return;
+            }
+            catch (SocketException ex)
+            {
+                Log.SendFailed(_logger, ex.SocketErrorCode.ToString());   // unreachable client: its loss, not the loop's
             }
         }
     }
@@ -142,7 +138,7 @@ internal sealed partial class DnsServer : IAsyncDisposable
             {
                 client = await _tcp.AcceptAsync(ct);
             }
-            catch (Exception ex) when (ct.IsCancellationRequested && ex is OperationCanceledException or SocketException)
+            catch (Exception ex) when (ct.IsCancellationRequested && ex is OperationCanceledException or SocketException or ObjectDisposedException)
             {
                 return;
             }

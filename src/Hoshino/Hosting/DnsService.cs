@@ -37,6 +37,10 @@ internal sealed partial class DnsService(NodeSettings settings, IPeerNames names
         }
         _ = _server.Completion.ContinueWith(failed =>
         {
+            if (lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                return;   // a failure while stopping changes nothing: the node stops anyway
+            }
             Environment.ExitCode = ExitCodes.Failure;
             LoopFailed(_logger, failed.Exception!.InnerException!);
             lifetime.StopApplication();

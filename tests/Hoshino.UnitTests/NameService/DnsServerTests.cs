@@ -138,6 +138,20 @@ public sealed class DnsServerTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Dispose_WithAConnectionOpenAndAQueryAnswered_StopsCleanly()
+    {
+        using Socket client = await ConnectAsync();
+        await client.SendAsync(Framed(Query("beta.hoshino", Aaaa)), Ct);
+        Assert.Equal(0, Parse(await ReadFramedAsync(client)).FullRcode);
+
+        await _server.DisposeAsync();
+
+        // A closed socket under a pending read is a stop, not a failed loop (which would stop the node with exit 1).
+        Assert.True(_server.Completion.IsCompletedSuccessfully, $"the loops ended {_server.Completion.Status}: {_server.Completion.Exception}");
+        Assert.True(await ClosedByServerAsync(client));
+    }
+
     /// <summary>
     /// Waits for the server to close: end of stream, or a reset when it closed with bytes of ours
     /// still unread (the kernel then sends RST, not FIN). Anything received first is a failure.
