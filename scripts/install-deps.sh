@@ -5,8 +5,8 @@ set -euo pipefail
 # radosgw ceph-mon ceph-osd: Ceph RGW, a real S3 server. gcc and zlib1g-dev: NativeAOT publishing
 # links with them. tcpdump: tests capture on the tunnel. dpkg-dev (dpkg-shlibdeps) and man-db: the
 # .deb (scripts/build-deb.sh); lintian and systemd (systemd-analyze verify): its checks. acl: a test
-# gives a key file an ACL the way systemd gives one to a credential.
-packages=(radosgw ceph-mon ceph-osd iputils-ping iperf3 iproute2 curl ca-certificates gcc libc6-dev zlib1g-dev tcpdump
+# gives a key file an ACL the way systemd gives one to a credential. bind9-dnsutils: dig, the DNS tests' client.
+packages=(radosgw ceph-mon ceph-osd iputils-ping iperf3 iproute2 curl ca-certificates gcc libc6-dev zlib1g-dev tcpdump bind9-dnsutils
   dpkg-dev man-db lintian systemd acl)
 # prometheus: only for promtool, which checks deploy/grafana's alert rules. Its own daemon is unwanted.
 services=(prometheus)

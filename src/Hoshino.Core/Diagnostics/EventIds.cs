@@ -54,4 +54,16 @@ internal static class EventIds
     public const int DirectoryPeerGone = 4006;
     public const int DirectoryNameConflict = 4007;
     public const int DirectoryMoreChanges = 4008;
+
+    // 5xxx DNS responder and systemd-resolved
+    public const int DnsListening = 5000;
+    public const int DnsStopped = 5001;
+    public const int DnsSendFailed = 5002;
+    public const int DnsAcceptFailed = 5003;
+    public const int DnsServing = 5004;
+    public const int DnsLoopFailed = 5005;
+    public const int ResolvedConfigured = 5010;
+    public const int ResolvedAbsent = 5011;
+    public const int ResolvedFailed = 5012;
+    public const int ResolvedReverted = 5013;
 }

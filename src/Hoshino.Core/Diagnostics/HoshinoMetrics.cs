@@ -11,7 +11,7 @@ namespace Hoshino.Diagnostics;
 /// increment on a closed set of labels, and <see cref="WritePrometheus"/> renders the
 /// <c>/metrics</c> page from the same fields (docs/adr/0003). Thread-safe.
 /// </summary>
-public sealed class HoshinoMetrics
+public sealed partial class HoshinoMetrics
 {
     /// <summary>AWS S3 Standard list prices, us-east-1, dollars per request (DELETE is free, HEAD is priced as GET).</summary>
     public static double PriceOf(StoreOperation operation) => operation switch
@@ -351,6 +351,7 @@ public sealed class HoshinoMetrics
             }
         }
 
+        WriteDnsMetrics(w);
         WriteProcessMetrics(w);
         return text.ToString();
     }

@@ -18,6 +18,7 @@ internal static class UpCommand
 {
     public const int DefaultMtu = 53049;
     public const int MetricsPort = 8081;
+    public const int DnsPort = 53;
 
     private static readonly Option<string?> Interface = NodeOptions.Create("--interface", "TUN interface name", "hoshino0", "NAME");
     private static readonly Option<string?> Mtu = NodeOptions.Create("--mtu", "Interface MTU in bytes (1280-65535)", DefaultMtu.ToString(CultureInfo.InvariantCulture), "N");
@@ -52,6 +53,12 @@ internal static class UpCommand
         "This node's name in the peer directory: one DNS label (letters, digits, '-'; 1-63), lower-cased (default: the host name's first label)", null, "NAME");
     private static readonly Option<string?> DirectoryRead = NodeOptions.Create("--directory-read",
         "Read the peer directory this often: on average at most one LIST's worth of requests per interval (a directory of over 1,000 nodes, or one that changes a lot, is read less often)", "2m", "DURATION");
+    private static readonly Option<string?> Dns = NodeOptions.Create("--dns",
+        "Answer NAME.DOMAIN (AAAA from the peer directory) and point systemd-resolved at it for the tunnel link: on or off", "on", "on|off");
+    private static readonly Option<string?> DnsListen = NodeOptions.Create("--dns-listen",
+        $"Where the DNS responder listens, UDP and TCP: ADDR:PORT (default: the node's address port {DnsPort}, where resolved's per-link queries go)", null, "ADDR");
+    private static readonly Option<string?> DnsDomain = NodeOptions.Create("--dns-domain",
+        "The domain the responder answers for; other names are refused (no recursion)", NameService.DnsZone.DefaultDomain, "DOMAIN");
     private static readonly Option<string?> LogLevelOption = NodeOptions.Create("--log-level", "trace, debug, information, warning, error", "information", "LEVEL");
 
     public static Command Create()
@@ -59,7 +66,8 @@ internal static class UpCommand
         var command = new Command("up", "Run a node in the foreground (systemd: Type=notify)")
         {
             Interface, NodeOptions.Prefix, NodeOptions.MachineIdFile, NodeOptions.Address, Mtu, Store, S3Endpoint, S3Region, StoreNetns, StoreWait,
-            MetricsListen, PollMin, PollMax, ListMax, MaxPacketAge, NetworkKeyFile, AllowEncapsulated, WireFormatOption, Name, DirectoryRead, LogLevelOption,
+            MetricsListen, PollMin, PollMax, ListMax, MaxPacketAge, NetworkKeyFile, AllowEncapsulated, WireFormatOption, Name, DirectoryRead,
+            Dns, DnsListen, DnsDomain, LogLevelOption,
         };
         command.SetAction(async (parse, _) => await NodeHost.RunAsync(Bind(parse)));
         return command;
@@ -143,7 +151,32 @@ internal static class UpCommand
             Ingress = ingress,
             Egress = egress,
             LogLevel = ParseLogLevel(parse.GetValue(LogLevelOption)!),
+            Dns = ParseDns(parse.GetValue(Dns)!, parse.GetValue(DnsListen), parse.GetValue(DnsDomain)!, address),
         };
+    }
+
+    internal static DnsSettings? ParseDns(string onOff, string? listen, string domain, IPAddress self)
+    {
+        switch (onOff.Trim().ToLowerInvariant())
+        {
+            case "off" or "no" or "false" or "0":
+                return null;
+            case "on" or "yes" or "true" or "1":
+                break;
+            default:
+                throw new FatalException($"bad --dns '{onOff}': expected on or off", ExitCodes.Usage);
+        }
+        if (NameService.DnsZone.ProblemWithDomain(domain) is { } problem)
+        {
+            throw new FatalException($"bad --dns-domain '{domain}': {problem}", ExitCodes.Usage);
+        }
+        IPEndPoint endpoint = new(self, DnsPort);
+        if (listen is { Length: > 0 } && (!IPEndPoint.TryParse(listen, out endpoint!) || endpoint.Port == 0
+            || (endpoint.AddressFamily == AddressFamily.InterNetworkV6 && !listen.StartsWith('['))))
+        {
+            throw new FatalException($"bad --dns-listen '{listen}': expected ADDR:PORT such as [fd5e::1]:53 or 127.0.0.153:53", ExitCodes.Usage);
+        }
+        return new DnsSettings(endpoint, NameService.DnsZone.Create(domain));
     }
 
     /// <summary>The flag that sets each option <see cref="NodeConfigProblems"/> checks; options with no flag keep their setting's name.</summary>

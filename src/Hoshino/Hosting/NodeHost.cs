@@ -65,6 +65,7 @@ internal static partial class NodeHost
         builder.Services.AddHostedService<AddressClaimService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TunnelService>());
         builder.Services.AddHostedService<NodeService>();
+        builder.Services.AddHostedService<DnsService>();
 
         await using WebApplication app = builder.Build();
         HoshinoMetrics metrics = app.Services.GetRequiredService<HoshinoMetrics>();

@@ -25,4 +25,9 @@ internal sealed record NodeSettings
     public required string Name { get; init; }
     /// <summary>How often the peer directory is read (at most one LIST per this interval on average).</summary>
     public TimeSpan DirectoryRead { get; init; } = TimeSpan.FromMinutes(2);
+    /// <summary>The DNS responder; null with <c>--dns off</c>.</summary>
+    public DnsSettings? Dns { get; init; }
 }
+
+/// <summary>Where the DNS responder listens and the zone it answers for.</summary>
+internal sealed record DnsSettings(IPEndPoint Listen, NameService.DnsZone Zone);

@@ -69,11 +69,15 @@ internal sealed class NodePair : IAsyncDisposable
     /// <param name="endpointA">Where node A reaches the store, e.g. through a <see cref="FaultyProxy"/>; default RGW itself.</param>
     /// <param name="argsA">Extra flags for node A's <c>hoshino up</c>.</param>
     /// <param name="argsB">Extra flags for node B's.</param>
+    /// <param name="environment">Extra environment variables for both nodes.</param>
     public static async Task<NodePair> StartAsync(StoreNetwork network, string tag, CancellationToken cancellationToken, Uri? endpointA = null,
-        string[]? argsA = null, string[]? argsB = null)
+        string[]? argsA = null, string[]? argsB = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         await network.EnsureStartedAsync(cancellationToken);
-        var pair = new NodePair(network, $"e2e-{tag}-{Guid.NewGuid():n}/") { _endpointA = endpointA, _argsA = argsA ?? [], _argsB = argsB ?? [] };
+        var pair = new NodePair(network, $"e2e-{tag}-{Guid.NewGuid():n}/")
+        {
+            _endpointA = endpointA, _argsA = argsA ?? [], _argsB = argsB ?? [], _environment = environment ?? new Dictionary<string, string>(),
+        };
         try
         {
             pair.A = await pair.StartNodeAsync(tag + "a", "a1a1a1a1a1a1a1a1" + "0123456789abcdef", pair._endpointA, pair._argsA, cancellationToken);
@@ -91,6 +95,7 @@ internal sealed class NodePair : IAsyncDisposable
 
     private Uri? _endpointA;
     private string[] _argsA = [], _argsB = [];
+    private IReadOnlyDictionary<string, string> _environment = new Dictionary<string, string>();
 
     private async Task<RunningNode> StartNodeAsync(string suffix, string machineId, Uri? endpoint, string[] args, CancellationToken cancellationToken)
     {
@@ -129,7 +134,7 @@ internal sealed class NodePair : IAsyncDisposable
             ["up", "--store", $"s3://{Network.Bucket}/{KeyPrefix}", "--s3-endpoint", (endpoint ?? Network.Endpoint).ToString(),
              "--machine-id-file", idFile, "--log-level", "information", .. args],
             ns.Name,
-            new Dictionary<string, string>
+            new Dictionary<string, string>(_environment)
             {
                 ["AWS_ACCESS_KEY_ID"] = Network.AccessKey,
                 ["AWS_SECRET_ACCESS_KEY"] = Network.SecretKey,
