@@ -49,6 +49,7 @@ public sealed class HoshinoMetrics
     private readonly string _version;
     private Func<int> _egressQueueDepth = () => 0;
     private Func<bool> _addressConflict = () => false;
+    private Func<IReadOnlyList<Peers.PeerSample>> _peers = () => [];
 
     public HoshinoMetrics(TimeProvider time, string version)
     {
@@ -70,6 +71,9 @@ public sealed class HoshinoMetrics
 
     /// <summary>Where the address-conflict gauge reads from (another live node claims this address).</summary>
     public void ObserveAddressConflict(Func<bool> conflict) => _addressConflict = conflict;
+
+    /// <summary>Where the per-peer rows come from (<see cref="Peers.PeerSamples"/>: a bounded label set).</summary>
+    public void ObservePeers(Func<IReadOnlyList<Peers.PeerSample>> peers) => _peers = peers;
 
     public void PacketsMoved(Direction direction, int packets, long bytes)
     {
@@ -258,8 +262,37 @@ public sealed class HoshinoMetrics
         w.Family("hoshino_address_conflict", "gauge", "1 while another live node holds this node's address lease (a cloned machine-id).");
         w.Sample("hoshino_address_conflict", "", _addressConflict() ? 1 : 0);
 
+        WritePeerMetrics(w);
         WriteProcessMetrics(w);
         return text.ToString();
+    }
+
+    private void WritePeerMetrics(PrometheusWriter w)
+    {
+        IReadOnlyList<Peers.PeerSample> rows = _peers();
+        w.Family("hoshino_peer_packets_total", "counter",
+            "Packets to (egress) and from (ingress) each peer in the directory (at most 64 by name); the rest under peer=\"other\".");
+        foreach (Peers.PeerSample row in rows)
+        {
+            string peer = PrometheusWriter.Escape(row.Peer);
+            w.Sample("hoshino_peer_packets_total", $"peer=\"{peer}\",direction=\"egress\"", row.Counters.PacketsOut);
+            w.Sample("hoshino_peer_packets_total", $"peer=\"{peer}\",direction=\"ingress\"", row.Counters.PacketsIn);
+        }
+        w.Family("hoshino_peer_bytes_total", "counter", "Bytes of those packets, by peer and direction.");
+        foreach (Peers.PeerSample row in rows)
+        {
+            string peer = PrometheusWriter.Escape(row.Peer);
+            w.Sample("hoshino_peer_bytes_total", $"peer=\"{peer}\",direction=\"egress\"", row.Counters.BytesOut);
+            w.Sample("hoshino_peer_bytes_total", $"peer=\"{peer}\",direction=\"ingress\"", row.Counters.BytesIn);
+        }
+        w.Family("hoshino_peer_round_trip_seconds", "gauge", "The last ICMPv6 echo round trip from this node to each peer that answered one.");
+        foreach (Peers.PeerSample row in rows)
+        {
+            if (row.Counters.LastRoundTrip is { } rtt)
+            {
+                w.Sample("hoshino_peer_round_trip_seconds", $"peer=\"{PrometheusWriter.Escape(row.Peer)}\"", rtt.TotalSeconds);
+            }
+        }
     }
 
     private void WriteProcessMetrics(PrometheusWriter w)
