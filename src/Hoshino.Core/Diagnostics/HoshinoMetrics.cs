@@ -49,7 +49,8 @@ public sealed class HoshinoMetrics
     private readonly string _version;
     private Func<int> _egressQueueDepth = () => 0;
     private Func<bool> _addressConflict = () => false;
-    private Func<IReadOnlyList<Peers.PeerSample>> _peers = () => [];
+    // Until a node observes its peers: the page has the shape a node with none has (peer="other" only).
+    private Func<IReadOnlyList<Peers.PeerSample>> _peers = () => Peers.PeerSamples.Build([], new Peers.PeerTraffic(1).Snapshot(), default);
 
     public HoshinoMetrics(TimeProvider time, string version)
     {

@@ -27,7 +27,12 @@ internal static class ControlClient
             await socket.SendAsync(ControlCodec.Encode(request), SocketFlags.None, timeout.Token);
             byte[] line = await ReadLineAsync(socket, path, timeout.Token);
             ControlResponse response = ControlCodec.DecodeResponse(line);
-            return response.Ok ? response : throw new FatalException(response.Error ?? "the node refused the request", ExitCodes.NoHost);
+            return response.Ok ? response : throw new FatalException(response.Error ?? "the node refused the request", response.Code switch
+            {
+                ControlErrors.UnknownPeer => ExitCodes.NoHost,
+                ControlErrors.Busy => ExitCodes.Unavailable,
+                _ => ExitCodes.Failure,
+            });
         }
         catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionRefused)
         {

@@ -14,10 +14,23 @@ internal sealed record ControlRequest(string? Op, string? Peer = null);
 /// <summary>The answer: <see cref="Ok"/> and one of the others.</summary>
 /// <param name="Ok">Whether the request was understood and answered.</param>
 /// <param name="Error">Why not, one line.</param>
+/// <param name="Code">Why not, for programs: <c>bad_request</c>, <c>unknown_peer</c> or <c>busy</c> (see <see cref="ControlErrors"/>).</param>
 /// <param name="Status">For <c>status</c>.</param>
 /// <param name="Peer">For <c>peer</c>: what this node knows of that peer.</param>
 /// <param name="Self">For <c>peer</c>: this node's tunnel address (where a ping comes from).</param>
-internal sealed record ControlResponse(bool Ok, string? Error = null, NodeStatus? Status = null, PeerStatus? Peer = null, string? Self = null);
+internal sealed record ControlResponse(bool Ok, string? Error = null, string? Code = null, NodeStatus? Status = null, PeerStatus? Peer = null,
+    string? Self = null)
+{
+    public static ControlResponse Refused(string code, string error) => new(false, error, code);
+}
+
+/// <summary>The <see cref="ControlResponse.Code"/> values.</summary>
+internal static class ControlErrors
+{
+    public const string BadRequest = "bad_request";
+    public const string UnknownPeer = "unknown_peer";
+    public const string Busy = "busy";
+}
 
 /// <summary>The node and its peers, as <c>hoshino status</c> shows them.</summary>
 /// <param name="Schema">This layout's version; 1.</param>

@@ -100,7 +100,7 @@ internal sealed partial class ControlServer(string path, Func<ControlRequest, Co
             if (Interlocked.Increment(ref _connections) > MaxConnections)
             {
                 Interlocked.Decrement(ref _connections);
-                client.Dispose();
+                RefuseBusy(client);
                 if (_busyLog.TryEnter(out long suppressed))
                 {
                     Log.Busy(logger, MaxConnections, suppressed);
@@ -108,6 +108,24 @@ internal sealed partial class ControlServer(string path, Func<ControlRequest, Co
                 continue;
             }
             _ = ServeAsync(client, stopping);
+        }
+    }
+
+    /// <summary>Says why and closes: a line this small fits a fresh socket's buffer, so the send never waits.</summary>
+    private static void RefuseBusy(Socket client)
+    {
+        try
+        {
+            client.Blocking = false;
+            client.Send(ControlCodec.Encode(ControlResponse.Refused(ControlErrors.Busy, $"the node is busy ({MaxConnections} control connections open); try again")));
+        }
+        catch (SocketException)
+        {
+            // gone already
+        }
+        finally
+        {
+            client.Dispose();
         }
     }
 
@@ -122,12 +140,12 @@ internal sealed partial class ControlServer(string path, Func<ControlRequest, Co
             {
                 byte[]? line = await ReadLineAsync(client, linked.Token);
                 response = line is null
-                    ? new ControlResponse(false, $"request too large (over {ControlCodec.MaxRequestBytes} bytes) or not ended by a newline")
+                    ? ControlResponse.Refused(ControlErrors.BadRequest, $"request too large (over {ControlCodec.MaxRequestBytes} bytes) or not ended by a newline")
                     : answer(ControlCodec.DecodeRequest(line));
             }
             catch (ControlProtocolException ex)
             {
-                response = new ControlResponse(false, ex.Message);
+                response = ControlResponse.Refused(ControlErrors.BadRequest, ex.Message);
             }
             if (!response.Ok)
             {

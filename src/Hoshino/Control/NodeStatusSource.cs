@@ -27,7 +27,7 @@ internal sealed class NodeStatusSource(NodeFacts facts, HoshinoMetrics metrics, 
     {
         "status" => new ControlResponse(true, Status: Status()),
         "peer" => Peer(request.Peer!),
-        _ => new ControlResponse(false, "unknown request"),
+        _ => ControlResponse.Refused(ControlErrors.BadRequest, "unknown request"),
     };
 
     public NodeStatus Status()
@@ -81,7 +81,7 @@ internal sealed class NodeStatusSource(NodeFacts facts, HoshinoMetrics metrics, 
         {
             if (parsed.AddressFamily != AddressFamily.InterNetworkV6 || !facts.Network.Contains(parsed))
             {
-                return new ControlResponse(false, $"{parsed} is not in this network ({facts.Network})");
+                return ControlResponse.Refused(ControlErrors.UnknownPeer, $"{parsed} is not in this network ({facts.Network})");
             }
             address = Address16.From(parsed);
             name = names.Find(parsed)?.Name;
@@ -93,11 +93,11 @@ internal sealed class NodeStatusSource(NodeFacts facts, HoshinoMetrics metrics, 
         }
         else
         {
-            return new ControlResponse(false, $"no peer named '{LogText.Escape(nameOrAddress)}' in the directory");
+            return ControlResponse.Refused(ControlErrors.UnknownPeer, $"no peer named '{LogText.Escape(nameOrAddress)}' in the directory");
         }
         if (address == _self)
         {
-            return new ControlResponse(false, "that is this node");
+            return ControlResponse.Refused(ControlErrors.UnknownPeer, "that is this node");
         }
         return new ControlResponse(true, Peer: ToStatus(name, address, traffic.Find(address)), Self: facts.Address.ToString());
     }

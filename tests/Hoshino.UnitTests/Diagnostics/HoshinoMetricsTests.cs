@@ -28,6 +28,9 @@ public sealed class HoshinoMetricsTests
     [InlineData("hoshino_bundle_bytes", "histogram")]
     [InlineData("hoshino_egress_queue_depth", "gauge")]
     [InlineData("hoshino_heartbeat_interval_seconds", "gauge")]
+    [InlineData("hoshino_peer_packets_total", "counter")]
+    [InlineData("hoshino_peer_bytes_total", "counter")]
+    [InlineData("hoshino_peer_round_trip_seconds", "gauge")]
     [InlineData("hoshino_build_info", "gauge")]
     [InlineData("hoshino_uptime_seconds", "gauge")]
     [InlineData("process_start_time_seconds", "gauge")]
@@ -360,5 +363,27 @@ public sealed class HoshinoMetricsTests
         int start = series.IndexOf("le=\"", StringComparison.Ordinal) + 4;
         string text = series[start..series.IndexOf('"', start)];
         return text == "+Inf" ? double.PositiveInfinity : double.Parse(text, CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public void WritePrometheus_ObservedPeers_OneSeriesPerRowEachWay_RoundTripOnlyWhereKnown()
+    {
+        var traffic = new Hoshino.Peers.PeerTraffic();
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        traffic.Sent(TestPackets.Peer16, 100, now);
+        traffic.Received(TestPackets.Peer16, 60, now);
+        traffic.EchoSent(TestPackets.Peer16, 1, 1, now);
+        traffic.EchoReplied(TestPackets.Peer16, 1, 1, now.AddMilliseconds(25));
+        traffic.Sent(TestPackets.OtherPeer16, 7, now);
+        var beta = new Hoshino.Peers.PeerRecord("be\"ta", TestPackets.Peer, "1.0", now, false, now);
+        _metrics.ObservePeers(() => Hoshino.Peers.PeerSamples.Build([beta], traffic.Snapshot(), TestPackets.Self16));
+
+        string page = _metrics.WritePrometheus();
+
+        Assert.Equal(1, PrometheusText.Value(page, "hoshino_peer_packets_total{peer=\"be\\\"ta\",direction=\"egress\"}"));
+        Assert.Equal(60, PrometheusText.Value(page, "hoshino_peer_bytes_total{peer=\"be\\\"ta\",direction=\"ingress\"}"));
+        Assert.Equal(7, PrometheusText.Value(page, "hoshino_peer_bytes_total{peer=\"other\",direction=\"egress\"}"));
+        Assert.Equal(0.025, PrometheusText.Value(page, "hoshino_peer_round_trip_seconds{peer=\"be\\\"ta\"}"), 6);
+        Assert.DoesNotContain("hoshino_peer_round_trip_seconds{peer=\"other\"}", page, StringComparison.Ordinal);
     }
 }
