@@ -29,10 +29,10 @@ internal sealed partial class ControlServer(string path, Func<ControlRequest, Co
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        ControlSocketFile.Prepare(path);
         var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
+            ControlSocketFile.Prepare(path);
             listener.Bind(new UnixDomainSocketEndPoint(path));
             // The directory keeps others out between bind and chmod (it is 0700, or at least not theirs to write).
             if (!OperatingSystem.IsWindows())

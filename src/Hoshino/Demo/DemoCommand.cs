@@ -119,7 +119,9 @@ internal static class DemoCommand
             string idFile = Path.Combine(work, $"{label}.machine-id");
             await File.WriteAllTextAsync(idFile, machineId + "\n", cancellationToken);
             IPAddress address = NodeAddress.FromMachineId(network, machineId);
-            List<string> args = ["--store", storeArg, "--machine-id-file", idFile, "--log-level", "information"];
+            // Two nodes on one file system: each its own control socket, in the demo's directory (0700).
+            List<string> args = ["--store", storeArg, "--machine-id-file", idFile, "--log-level", "information",
+                "--control-socket", Path.Combine(Path.GetDirectoryName(idFile)!, label + ".sock")];
             if (storeUri is not null)
             {
                 // The namespaces have no route to the bucket; the nodes reach it from the demo's own namespace.
