@@ -50,27 +50,28 @@ public sealed class PeerTraffic
     }
 
     /// <summary>A packet to <paramref name="peer"/> left the kernel for the tunnel.</summary>
-    public void Sent(Address16 peer, int bytes, DateTimeOffset now)
-    {
-        lock (_lock)
-        {
-            Entry entry = EntryFor(peer, now);
-            entry.PacketsOut++;
-            entry.BytesOut += bytes;
-            entry.LastActive = now;
-        }
-    }
+    public void Sent(Address16 peer, int bytes, DateTimeOffset now) => Count(peer, bytes, now, incoming: false);
 
     /// <summary>A packet from <paramref name="peer"/> was written to the kernel.</summary>
-    public void Received(Address16 peer, int bytes, DateTimeOffset now)
+    public void Received(Address16 peer, int bytes, DateTimeOffset now) => Count(peer, bytes, now, incoming: true);
+
+    private void Count(Address16 peer, int bytes, DateTimeOffset now, bool incoming)
     {
         lock (_lock)
         {
             Entry entry = EntryFor(peer, now);
-            entry.PacketsIn++;
-            entry.BytesIn += bytes;
+            if (incoming)
+            {
+                entry.PacketsIn++;
+                entry.BytesIn += bytes;
+                entry.LastSeen = now;
+            }
+            else
+            {
+                entry.PacketsOut++;
+                entry.BytesOut += bytes;
+            }
             entry.LastActive = now;
-            entry.LastSeen = now;
         }
     }
 
