@@ -115,8 +115,12 @@ Failure.
 .B 2
 Bad command line: an unknown option or an unparsable value.
 .TP
+.B 68
+\fBhoshino ping\fR: no peer by that name in the directory, or an address outside the network.
+.TP
 .B 69
-The store could not be reached (see \fB\-\-store\-wait\fR).
+The store could not be reached (see \fB\-\-store\-wait\fR); for \fBstatus\fR, \fBpeers\fR and
+\fBping\fR: no node is running (no control socket).
 .TP
 .B 77
 A missing privilege: not root, no \fBCAP_NET_ADMIN\fR, or access denied by the store.
@@ -131,6 +135,10 @@ Mode 0600: it may hold credentials.
 .TP
 .I /lib/systemd/system/hoshino.service
 The unit: \fBType=notify\fR, a dynamic user with \fBCAP_NET_ADMIN\fR, sandboxed.
+.TP
+.I /run/hoshino/control.sock
+The running node's control socket (mode 0600, in a directory of mode 0700), read by
+\fBhoshino status\fR, \fBpeers\fR and \fBping\fR; see \fB\-\-control\-socket\fR.
 .TP
 .I /etc/machine\-id
 Its first 16 hex digits become the node's interface identifier.

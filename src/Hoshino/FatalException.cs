@@ -20,7 +20,9 @@ public static class ExitCodes
     public const int Failure = 1;
     /// <summary>Bad command line: unknown flag, unparsable value.</summary>
     public const int Usage = 2;
-    /// <summary>The store (or another service) could not be reached; retrying later may help.</summary>
+    /// <summary><c>hoshino ping</c>/<c>peers</c>: no peer by that name in the directory, or an address outside the network.</summary>
+    public const int NoHost = 68;
+    /// <summary>The store (or another service) could not be reached; retrying later may help. Also: no node is running (no control socket).</summary>
     public const int Unavailable = 69;
     /// <summary>A missing privilege: not root, no CAP_NET_ADMIN, access denied by the store.</summary>
     public const int NoPermission = 77;

@@ -9,6 +9,9 @@ var root = new RootCommand("Hoshino: IPv6 between machines through an object sto
     UpCommand.Create(),
     AddressCommand.Create(),
     KeygenCommand.Create(),
+    StatusCommand.Create(),
+    StatusCommand.CreatePeers(),
+    PingCommand.Create(),
     Hoshino.Cli.Demo.DemoCommand.Create(),
 };
 

@@ -16,6 +16,10 @@ internal static class EventIds
     public const int LeaseConflict = 1041;
     public const int LeaseRenewFailed = 1042;
     public const int LeaseWaiting = 1043;
+    public const int ControlListening = 1060;
+    public const int ControlStopped = 1061;
+    public const int ControlRequestRefused = 1062;
+    public const int ControlBusy = 1063;
 
     // 2xxx egress (TUN → store)
     public const int EgressStarted = 2000;

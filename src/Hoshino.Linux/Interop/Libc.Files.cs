@@ -28,7 +28,9 @@ internal static unsafe partial class Libc
     // statx(2): what to fill in, and where struct statx keeps it (its layout is the same on every architecture).
     internal const uint STATX_TYPE = 0x1, STATX_MTIME = 0x40, STATX_SIZE = 0x200;
     internal const int StatxSize = 256, StatxModeOffset = 28, StatxSizeOffset = 40, StatxMtimeOffset = 112;
-    internal const int S_IFMT = 0xF000, S_IFREG = 0x8000, S_IFDIR = 0x4000;
+    internal const int S_IFMT = 0xF000, S_IFREG = 0x8000, S_IFDIR = 0x4000, S_IFLNK = 0xA000, S_IFSOCK = 0xC000;
+    internal const uint STATX_MODE = 0x2, STATX_UID = 0x8;
+    internal const int StatxUidOffset = 20;
 
     /// <summary>openat(2); <paramref name="mode"/> only matters with O_CREAT. Returns the fd or -1.</summary>
     [LibraryImport(Lib, EntryPoint = "openat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]

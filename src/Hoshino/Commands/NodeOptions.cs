@@ -26,4 +26,8 @@ internal static class NodeOptions
     public static readonly Option<string?> Prefix = Create("--prefix", "Network prefix, a ULA /64", Addressing.NodeAddress.DefaultPrefix, "ULA/64");
     public static readonly Option<string?> MachineIdFile = Create("--machine-id-file", "File whose first 16 hex digits become the interface identifier", Addressing.NodeAddress.DefaultMachineIdFile, "PATH");
     public static readonly Option<string?> Address = Create("--address", "Use this IPv6 address instead of deriving it from the machine-id", null, "IPV6");
+
+    // The control socket, shared by `status`, `peers` and `ping` (`up` has its own, which also takes `none`).
+    public static readonly Option<string?> ControlSocket = Create("--control-socket", "The running node's control socket",
+        Control.ControlSocketFile.DefaultPath, "PATH");
 }

@@ -32,6 +32,8 @@ internal static class UpCommand
         "How long start-up retries a store it cannot reach: forever, a duration, or 0 to exit at once (exit 69)", "forever", "DURATION");
     private static readonly Option<string?> MetricsListen = NodeOptions.Create("--metrics-listen",
         $"Where to serve /metrics: comma-separated ADDR:PORT, or none (default: [::1]:{MetricsPort} and the node's address port {MetricsPort})", null, "ADDR");
+    private static readonly Option<string?> ControlSocket = NodeOptions.Create("--control-socket",
+        "Serve hoshino status/peers/ping on this Unix socket (mode 0600, in a directory only root writes), or none", Control.ControlSocketFile.DefaultPath, "PATH");
     private static readonly Option<string?> PollMin = NodeOptions.Create("--poll-min", "Fastest inbox polling interval (e.g. 500us, 10ms, 2s)", "1ms", "DURATION");
     private static readonly Option<string?> PollMax = NodeOptions.Create("--poll-max", "Slowest inbox polling interval, while idle", "500ms", "DURATION");
     private static readonly Option<string?> ListMax = NodeOptions.Create("--list-max",
@@ -66,8 +68,8 @@ internal static class UpCommand
         var command = new Command("up", "Run a node in the foreground (systemd: Type=notify)")
         {
             Interface, NodeOptions.Prefix, NodeOptions.MachineIdFile, NodeOptions.Address, Mtu, Store, S3Endpoint, S3Region, StoreNetns, StoreWait,
-            MetricsListen, PollMin, PollMax, ListMax, MaxPacketAge, NetworkKeyFile, AllowEncapsulated, WireFormatOption, Name, DirectoryRead,
-            Dns, DnsListen, DnsDomain, LogLevelOption,
+            MetricsListen, ControlSocket, PollMin, PollMax, ListMax, MaxPacketAge, NetworkKeyFile, AllowEncapsulated, WireFormatOption, Name,
+            DirectoryRead, Dns, DnsListen, DnsDomain, LogLevelOption,
         };
         command.SetAction(async (parse, _) => await NodeHost.RunAsync(Bind(parse)));
         return command;
@@ -148,6 +150,7 @@ internal static class UpCommand
                 null => null,
             },
             MetricsListen = ParseListen(parse.GetValue(MetricsListen), address),
+            ControlSocket = parse.GetValue(ControlSocket) is { Length: > 0 } control && control != "none" ? control : null,
             Ingress = ingress,
             Egress = egress,
             LogLevel = ParseLogLevel(parse.GetValue(LogLevelOption)!),

@@ -120,7 +120,9 @@ internal static class DemoCommand
             await File.WriteAllTextAsync(idFile, machineId + "\n", cancellationToken);
             IPAddress address = NodeAddress.FromMachineId(network, machineId);
             // Named for the demo: both run on this host, and the host name would name them alike (a conflict in the directory).
-            List<string> args = ["--store", storeArg, "--machine-id-file", idFile, "--name", $"demo-{label}", "--log-level", "information"];
+            // Two nodes on one file system: each its own control socket, in the demo's directory (0700).
+            List<string> args = ["--store", storeArg, "--machine-id-file", idFile, "--name", $"demo-{label}", "--log-level", "information",
+                "--control-socket", Path.Combine(Path.GetDirectoryName(idFile)!, label + ".sock")];
             if (storeUri is not null)
             {
                 // The namespaces have no route to the bucket; the nodes reach it from the demo's own namespace.

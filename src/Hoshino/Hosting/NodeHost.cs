@@ -1,14 +1,17 @@
 using System.Net;
 using System.Reflection;
+using Hoshino.Cli.Control;
 using Hoshino.Diagnostics;
 using Hoshino.Linux.Node;
 using Hoshino.Node;
+using Hoshino.Packets;
 using Hoshino.Peers;
 using Hoshino.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -45,7 +48,11 @@ internal static partial class NodeHost
         // Counted exactly once: S3 per HTTP request, dir: per operation (StoreFactory).
         builder.Services.AddSingleton(sp => new OwnedStore(
             StoreFactory.Create(settings.Store, settings.S3Endpoint, settings.S3Region, settings.StoreNetns, sp.GetRequiredService<HoshinoMetrics>())));
-        builder.Services.AddSingleton<IPacketStore>(sp => sp.GetRequiredService<OwnedStore>().Store);
+        // Per-peer counts (the TUN, in NodeService) and PUT/GET times (the store): seams outside the pumps.
+        builder.Services.AddSingleton(new PeerTraffic());
+        builder.Services.AddSingleton<IPacketStore>(sp => new PeerTimingStore(sp.GetRequiredService<OwnedStore>().Store,
+            sp.GetRequiredService<PeerTraffic>(), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.TryAddSingleton<IPeerNames, NoPeerNames>();
         builder.Services.AddSingleton(new OwnedKey(settings.Ingress.Key));
         builder.Services.AddSingleton<IHostMachine, LinuxHostMachine>();
         // The peer directory: the node runs its loop; the DNS responder and the control socket read it as IPeerNames.
@@ -66,9 +73,18 @@ internal static partial class NodeHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TunnelService>());
         builder.Services.AddHostedService<NodeService>();
         builder.Services.AddHostedService<DnsService>();
+        if (settings.ControlSocket is { } controlSocket)
+        {
+            builder.Services.AddHostedService(sp => new ControlServer(controlSocket, StatusSource(sp, settings).Answer,
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ControlServer>>()));
+        }
 
         await using WebApplication app = builder.Build();
         HoshinoMetrics metrics = app.Services.GetRequiredService<HoshinoMetrics>();
+        IPeerNames names = app.Services.GetRequiredService<IPeerNames>();
+        PeerTraffic traffic = app.Services.GetRequiredService<PeerTraffic>();
+        var self = Address16.From(settings.Address);
+        metrics.ObservePeers(() => PeerSamples.Build(names.Peers, traffic.Snapshot(), self));
         IPacketStore store = app.Services.GetRequiredService<IPacketStore>();
         app.Run(context => ServeAsync(context, metrics, settings.Address));
         ILogger logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Hoshino.Node");
@@ -106,6 +122,15 @@ internal static partial class NodeHost
         await app.WaitForShutdownAsync();
         await app.StopAsync();
         return Environment.ExitCode;
+    }
+
+    private static NodeStatusSource StatusSource(IServiceProvider sp, NodeSettings settings)
+    {
+        HoshinoNode node = sp.GetRequiredService<HoshinoNode>();
+        var facts = new NodeFacts(settings.Address, settings.Network, settings.Interface, sp.GetRequiredService<IPacketStore>().Description,
+            settings.Egress.Key is not null, Version, System.Diagnostics.Process.GetCurrentProcess().StartTime.ToUniversalTime());
+        return new NodeStatusSource(facts, sp.GetRequiredService<HoshinoMetrics>(), () => node.Lease.Conflict, sp.GetRequiredService<IPeerNames>(),
+            sp.GetRequiredService<PeerTraffic>(), sp.GetRequiredService<TimeProvider>());
     }
 
     /// <summary>Disposes the store with the host (the instrumented wrapper does not own it).</summary>

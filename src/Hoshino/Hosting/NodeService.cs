@@ -1,4 +1,6 @@
 using Hoshino.Node;
+using Hoshino.Packets;
+using Hoshino.Peers;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -9,14 +11,17 @@ namespace Hoshino.Cli.Hosting;
 /// host stops and the process exits non-zero, so systemd's Restart=on-failure sees it (a dead loop
 /// must never look healthy).
 /// </summary>
-internal sealed partial class NodeService(HoshinoNode node, TunnelService tunnel, IHostApplicationLifetime lifetime, ILogger<NodeService> logger)
+/// <remarks>The loops get the tunnel through <see cref="PeerMeteringTun"/>: per-peer counts and echo round trips, outside the pumps.</remarks>
+internal sealed partial class NodeService(HoshinoNode node, TunnelService tunnel, NodeSettings settings, PeerTraffic traffic, TimeProvider time,
+    IHostApplicationLifetime lifetime, ILogger<NodeService> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
         {
-            await node.RunAsync(tunnel.Device, stoppingToken, IdleMemory.Trim);
+            var metered = new PeerMeteringTun(tunnel.Device, traffic, Address16.From(settings.Address), time);
+            await node.RunAsync(metered, stoppingToken, IdleMemory.Trim);
         }
         catch (NodeLoopException ex) when (!stoppingToken.IsCancellationRequested)
         {

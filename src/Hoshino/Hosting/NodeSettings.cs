@@ -18,6 +18,8 @@ internal sealed record NodeSettings
     public TimeSpan? StoreWait { get; init; }
     /// <summary>Metrics listeners; empty when disabled.</summary>
     public required IReadOnlyList<IPEndPoint> MetricsListen { get; init; }
+    /// <summary>Where the control socket is served; null when disabled.</summary>
+    public string? ControlSocket { get; init; }
     public required Ingress.IngressOptions Ingress { get; init; }
     public required Egress.EgressOptions Egress { get; init; }
     public required Microsoft.Extensions.Logging.LogLevel LogLevel { get; init; }

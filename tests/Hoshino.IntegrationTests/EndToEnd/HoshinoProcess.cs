@@ -9,7 +9,9 @@ namespace Hoshino.IntegrationTests.EndToEnd;
 /// A real <c>hoshino</c> process (the built <c>hoshino.dll</c> under <c>dotnet</c>), optionally inside a
 /// network namespace. Captures its output, and is its service manager: it gets a NOTIFY_SOCKET of
 /// its own (unless the test passes one), so <see cref="WaitReadyAsync"/> waits for READY=1 as systemd
-/// would. Dispose kills it by pid if it is still running.
+/// would. Likewise a control socket of its own (HOSHINO_CONTROL_SOCKET in a fresh 0700 directory,
+/// unless the test passes one), so nodes never meet at /run/hoshino. Dispose kills it by pid if it
+/// is still running.
 /// </summary>
 internal sealed class HoshinoProcess : IAsyncDisposable
 {
@@ -19,9 +21,15 @@ internal sealed class HoshinoProcess : IAsyncDisposable
     private readonly StringBuilder _all = new();
     private readonly Lock _lock = new();
 
-    private HoshinoProcess(Process process, NotifySocket? notify) => (_process, _notify) = (process, notify);
+    private readonly string? _controlDirectory;
+
+    private HoshinoProcess(Process process, NotifySocket? notify, string controlSocket, string? controlDirectory) =>
+        (_process, _notify, ControlSocket, _controlDirectory) = (process, notify, controlSocket, controlDirectory);
 
     public int Id => _process.Id;
+
+    /// <summary>Where this process serves (if it is a node) its control socket.</summary>
+    public string ControlSocket { get; }
 
     public bool HasExited => _process.HasExited;
 
@@ -86,8 +94,15 @@ internal sealed class HoshinoProcess : IAsyncDisposable
             notify = NotifySocket.Create();
             info.Environment["NOTIFY_SOCKET"] = notify.Path;
         }
+        string? controlDirectory = null;
+        if (!info.Environment.TryGetValue("HOSHINO_CONTROL_SOCKET", out string? controlSocket))
+        {
+            controlDirectory = Directory.CreateTempSubdirectory("hoshino-control-").FullName;
+            controlSocket = Path.Combine(controlDirectory, "control.sock");
+            info.Environment["HOSHINO_CONTROL_SOCKET"] = controlSocket;
+        }
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var wrapped = new HoshinoProcess(process, notify);
+        var wrapped = new HoshinoProcess(process, notify, controlSocket ?? "", controlDirectory);
         process.OutputDataReceived += (_, e) => wrapped.Add(e.Data);
         process.ErrorDataReceived += (_, e) => wrapped.Add(e.Data);
         try
@@ -98,6 +113,10 @@ internal sealed class HoshinoProcess : IAsyncDisposable
         {
             process.Dispose();
             notify?.Dispose();
+            if (controlDirectory is not null)
+            {
+                Directory.Delete(controlDirectory, recursive: true);
+            }
             throw;
         }
         process.BeginOutputReadLine();
@@ -203,5 +222,9 @@ internal sealed class HoshinoProcess : IAsyncDisposable
         }
         _process.Dispose();
         _notify?.Dispose();
+        if (_controlDirectory is not null && Directory.Exists(_controlDirectory))
+        {
+            Directory.Delete(_controlDirectory, recursive: true);
+        }
     }
 }

@@ -21,6 +21,13 @@ internal sealed class RunningNode(NodeNamespace ns, IPAddress address, HoshinoPr
     public string MachineIdFile { get; } = machineIdFile;
     public string MetricsUrl => $"http://[{Address}]:8081/metrics";
 
+    /// <summary>This node's control socket (each test process gets its own).</summary>
+    public string ControlSocket => Process.ControlSocket;
+
+    /// <summary>Runs <c>hoshino ARGS --control-socket (this node's)</c> in this node's namespace, to completion.</summary>
+    public Task<(int ExitCode, string Output)> HoshinoAsync(params string[] args) =>
+        HoshinoProcess.RunAsync([.. args, "--control-socket", ControlSocket], Namespace.Name);
+
     /// <summary>This node's own metrics page, read on its loopback listener.</summary>
     public Task<string> LocalMetricsAsync() => Netns.HttpGetAsync(Namespace.Name, "http://[::1]:8081/metrics");
 }

@@ -32,6 +32,9 @@ public sealed class HoshinoMetricsTests
     [InlineData("hoshino_stream_holes_skipped_total", "counter")]
     [InlineData("hoshino_stream_late_deliveries_total", "counter")]
     [InlineData("hoshino_streams", "gauge")]
+    [InlineData("hoshino_peer_packets_total", "counter")]
+    [InlineData("hoshino_peer_bytes_total", "counter")]
+    [InlineData("hoshino_peer_round_trip_seconds", "gauge")]
     [InlineData("hoshino_build_info", "gauge")]
     [InlineData("hoshino_uptime_seconds", "gauge")]
     [InlineData("process_start_time_seconds", "gauge")]
@@ -402,5 +405,27 @@ public sealed class HoshinoMetricsTests
         Assert.Equal(1, PrometheusText.Value(page, "hoshino_stream_late_deliveries_total"));
         Assert.Equal(7, PrometheusText.Value(page, "hoshino_streams"));
         Assert.Equal(1, PrometheusText.Value(page, "hoshino_rejected_objects_total{reason=\"too_many_epochs\"}"));
+    }
+
+    [Fact]
+    public void WritePrometheus_ObservedPeers_OneSeriesPerRowEachWay_RoundTripOnlyWhereKnown()
+    {
+        var traffic = new Hoshino.Peers.PeerTraffic();
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        traffic.Sent(TestPackets.Peer16, 100, now);
+        traffic.Received(TestPackets.Peer16, 60, now);
+        traffic.EchoSent(TestPackets.Peer16, 1, 1, now);
+        traffic.EchoReplied(TestPackets.Peer16, 1, 1, now.AddMilliseconds(25));
+        traffic.Sent(TestPackets.OtherPeer16, 7, now);
+        var beta = new Hoshino.Peers.PeerRecord("be\"ta", TestPackets.Peer, "1.0", now, false, now);
+        _metrics.ObservePeers(() => Hoshino.Peers.PeerSamples.Build([beta], traffic.Snapshot(), TestPackets.Self16));
+
+        string page = _metrics.WritePrometheus();
+
+        Assert.Equal(1, PrometheusText.Value(page, "hoshino_peer_packets_total{peer=\"be\\\"ta\",direction=\"egress\"}"));
+        Assert.Equal(60, PrometheusText.Value(page, "hoshino_peer_bytes_total{peer=\"be\\\"ta\",direction=\"ingress\"}"));
+        Assert.Equal(7, PrometheusText.Value(page, "hoshino_peer_bytes_total{peer=\"other\",direction=\"egress\"}"));
+        Assert.Equal(0.025, PrometheusText.Value(page, "hoshino_peer_round_trip_seconds{peer=\"be\\\"ta\"}"), 6);
+        Assert.DoesNotContain("hoshino_peer_round_trip_seconds{peer=\"other\"}", page, StringComparison.Ordinal);
     }
 }
