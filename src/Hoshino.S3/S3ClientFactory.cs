@@ -40,6 +40,9 @@ public static class S3ClientFactory
         };
         if (options.ServiceUrl is null)
         {
+            // Directory buckets (S3 Express One Zone, NAME--AZ--x-s3) need nothing more: the SDK's
+            // endpoint rules send them virtual-hosted to the zonal endpoint and it makes its own
+            // CreateSession (S3EndpointTests).
             // Explicit: region probing (profile, then instance metadata) stalls ~30 s off EC2.
             config.RegionEndpoint = RegionEndpoint.GetBySystemName(options.Region);
         }
@@ -49,6 +52,10 @@ public static class S3ClientFactory
             config.ServiceURL = options.ServiceUrl;
             config.AuthenticationRegion = options.Region;
             config.ForcePathStyle = true; // custom endpoints rarely have wildcard DNS for buckets
+            // S3 Express session auth is AWS's: with it on, a bucket named like a directory bucket
+            // (NAME--AZ--x-s3, legal on Ceph RGW) makes the SDK parse the endpoint as an AWS host
+            // and throw ArgumentException on every request (S3EndpointTests).
+            config.DisableS3ExpressSessionAuth = true;
         }
         return config;
     }

@@ -290,7 +290,7 @@ public sealed class NodePolicyEnforcementTests(StoreNetwork network)
     public async Task RgwLimit_ResourceNamingAnAddress_IsRefused(PolicyRoute route)
     {
         await network.EnsureStartedAsync(Ct);
-        string bucket = await network.CreateBucketAsync(Ct);
+        string bucket = await network.CreateBucketAsync(cancellationToken: Ct);
         RenderedNetwork rendered = await RenderAsync(bucket, "net/");
         RgwUser a = await RgwIdentities.CreateUserAsync(network, "a", cancellationToken: Ct);
         JsonObject verbatim = JsonNode.Parse(rendered.Nodes["a"].PolicyJson)!.AsObject();
@@ -396,7 +396,7 @@ public sealed class NodePolicyEnforcementTests(StoreNetwork network)
     private async Task<Setup> SetUpAsync(PolicyRoute route, bool bridgeDeleteObjects, Action<JsonObject>? alterA = null)
     {
         await network.EnsureStartedAsync(Ct);
-        string bucket = await network.CreateBucketAsync(Ct); // owned by the fixture's user; A and B have no rights of their own
+        string bucket = await network.CreateBucketAsync(cancellationToken: Ct); // owned by the fixture's user; A and B have no rights of their own
         string keyPrefix = $"net-{Guid.NewGuid():n}"[..12] + "/";
         Task<RenderedNetwork> render = RenderAsync(bucket, keyPrefix);
         Task<RgwUser> userA = RgwIdentities.CreateUserAsync(network, "a", cancellationToken: Ct);

@@ -102,6 +102,20 @@ internal sealed class NodePair : IAsyncDisposable
         return new RunningNode(ns, address, StartProcess(ns, idFile, endpoint, args), idFile, endpoint, args);
     }
 
+    /// <summary>
+    /// Starts one more node on the pair's bucket and prefix (C, D, …: more senders to A or B), in a
+    /// namespace of its own; waits until it is up. Stopped and removed with the pair.
+    /// </summary>
+    /// <param name="suffix">Short, unique within the pair: part of the namespace name.</param>
+    /// <param name="machineId">32 hex digits, different from every other node's.</param>
+    /// <param name="cancellationToken">Abandons the start.</param>
+    public async Task<RunningNode> AddNodeAsync(string suffix, string machineId, CancellationToken cancellationToken)
+    {
+        RunningNode node = await StartNodeAsync(suffix, machineId, null, [], cancellationToken);
+        await node.Process.WaitReadyAsync(TimeSpan.FromSeconds(30));
+        return node;
+    }
+
     /// <summary>Starts the node's process again in its namespace (after it was killed); waits until it is up.</summary>
     public async Task RestartAsync(RunningNode node)
     {

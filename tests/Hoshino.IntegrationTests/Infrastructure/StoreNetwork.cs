@@ -130,10 +130,12 @@ public sealed class StoreNetwork : IAsyncDisposable
     public AmazonS3Client CreateClient() => S3ClientFactory.CreateClient(CreateOptions(""));
 
     /// <summary>Creates another (empty) bucket owned by the shared user and returns its name.</summary>
-    public async Task<string> CreateBucketAsync(CancellationToken cancellationToken = default)
+    /// <param name="suffix">Appended to the random name, e.g. "--use1-az4--x-s3" for a name shaped like a directory bucket's.</param>
+    /// <param name="cancellationToken">Abandons the request.</param>
+    public async Task<string> CreateBucketAsync(string suffix = "", CancellationToken cancellationToken = default)
     {
         await EnsureStartedAsync(cancellationToken);
-        string name = $"extra-{Guid.NewGuid():n}"[..20];
+        string name = $"extra-{Guid.NewGuid():n}"[..20] + suffix;
         using AmazonS3Client client = CreateClient();
         await client.PutBucketAsync(new PutBucketRequest { BucketName = name }, cancellationToken);
         return name;

@@ -222,7 +222,7 @@ public sealed class S3PacketStoreTests(StoreNetwork network) : PacketStoreContra
     [Fact]
     public async Task CreateBucket_SecondBucket_IsEmptyAndIndependent()
     {
-        string bucket = await network.CreateBucketAsync(Ct);
+        string bucket = await network.CreateBucketAsync(cancellationToken: Ct);
         using var store = S3PacketStore.Create(network.CreateOptions("") with { Bucket = bucket });
         string key = KeyFor();
 
@@ -230,6 +230,24 @@ public sealed class S3PacketStoreTests(StoreNetwork network) : PacketStoreContra
         await store.PutAsync(key, Body("x"), Ct);
 
         Assert.Equal([key], (await store.ListAsync(Inbox(Dest), 10, Ct)).Select(o => o.Key));
+    }
+
+    [Fact]
+    public async Task Store_BucketNamedLikeADirectoryBucket_WorksOnACustomEndpoint()
+    {
+        // NAME--AZ--x-s3 is an S3 Express directory bucket's shape on AWS and a legal name on RGW;
+        // on a custom endpoint the SDK must not switch to S3 Express session auth (S3ClientFactory).
+        string bucket = await network.CreateBucketAsync("--use1-az4--x-s3", Ct);
+        using var store = S3PacketStore.Create(network.CreateOptions("") with { Bucket = bucket });
+        string key = KeyFor();
+
+        await store.ProbeAsync(Inbox(Dest), Ct);
+        await store.PutAsync(key, Body("x"), Ct);
+
+        Assert.Equal([key], (await store.ListAsync(Inbox(Dest), 10, Ct)).Select(o => o.Key));
+        Assert.Equal(Body("x").ToArray(), await store.GetAsync(key, 1024, Ct));
+        await store.DeleteAsync([key], Ct);
+        Assert.Empty(await store.ListAsync(Inbox(Dest), 10, Ct));
     }
 
     [Fact]
