@@ -33,6 +33,9 @@ internal sealed class InboxDeleter(IPacketStore store, HoshinoMetrics metrics, F
         _pending = DeleteAsync(keys, cancellationToken);
     }
 
+    /// <summary>Completes when the delete in flight (if any) has; its result is still to be taken.</summary>
+    public Task Completion => _pending;
+
     /// <summary>The finished delete's result, once; null while one runs or none was started.</summary>
     public DeleteResult? TakeCompleted()
     {

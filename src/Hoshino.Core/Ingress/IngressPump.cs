@@ -451,6 +451,7 @@ public sealed partial class IngressPump : IDisposable
                 tunRefused |= refused;
                 packets += written;
                 _limiter.Delivered(item.Key.Source);
+                _streams.Forget(item.Key.Source); // a v1 writer: its replies are found by LIST, so a send to it lingers
                 _ledger.Delivered(item.Name, item.Key.Id.Time);
                 toDelete.Add(item.Name);
                 Log.BundleWritten(_logger, item.Name, written);

@@ -44,10 +44,15 @@ internal sealed partial class StreamReceiver
     /// <summary>Names the latest listing showed (loop only): a GET of anything else is a probe.</summary>
     private HashSet<StreamKey> _listed = [];
     private List<StreamKey> _toDelete = [];
+    /// <summary>
+    /// Names waiting for their delete or in the one in flight (loop only): a listing that still shows
+    /// them skips them, so a refused name is refused (and counted) once, not once per LIST until it is gone.
+    /// </summary>
+    private readonly HashSet<string> _deleting = new(StringComparer.Ordinal);
     private volatile TaskCompletionSource _wake = NewWake();
     private int _inFlight;
     /// <summary>A delete was started and its result not taken yet (loop only).</summary>
-    private bool _deleting;
+    private bool _deleteInFlight;
     private long _holesCounted;
     private long _lateCounted;
 
@@ -112,6 +117,12 @@ internal sealed partial class StreamReceiver
 
     /// <summary>Whether <paramref name="peer"/> has sent this node a v2 stream: then its reply is found by name, not by LIST.</summary>
     public bool Knows(Address16 peer) => _streamPeers.ContainsKey(peer);
+
+    /// <summary>
+    /// <paramref name="peer"/> just delivered a v1 object: it writes v1 now (restarted without v2,
+    /// say), so replies from it are the LIST loop's to find again. Any thread.
+    /// </summary>
+    public void Forget(Address16 peer) => _streamPeers.TryRemove(peer, out _);
 
     /// <summary>Runs until <paramref name="stoppingToken"/> fires; then lets started deletes finish (briefly).</summary>
     public async Task RunAsync(CancellationToken stoppingToken)
@@ -214,18 +225,28 @@ internal sealed partial class StreamReceiver
 
     private void TakeListings(DateTimeOffset now)
     {
+        // Each listing shows the whole inbox: only the newest of those waiting matters.
+        IReadOnlyList<(StoredObject Item, StreamKey Key)>? newest = null;
+        while (_listings.TryDequeue(out IReadOnlyList<(StoredObject Item, StreamKey Key)>? waiting))
+        {
+            newest = waiting;
+        }
         HashSet<StreamKey>? listed = null;
-        while (_listings.TryDequeue(out IReadOnlyList<(StoredObject Item, StreamKey Key)>? names))
+        if (newest is { } names)
         {
             listed = [];
             var keys = new List<StreamKey>(names.Count);
             foreach ((StoredObject item, StreamKey key) in names)
             {
+                if (_deleting.Contains(item.Key))
+                {
+                    continue; // handled; its delete is pending or in flight
+                }
                 RejectReason reason = KeyScreen.Screen(item, key, now, _self, _options);
                 if (reason != RejectReason.None)
                 {
                     _reject(item.Key, reason);
-                    _toDelete.Add(key);
+                    Delete(key);
                     continue;
                 }
                 keys.Add(key);
@@ -294,21 +315,28 @@ internal sealed partial class StreamReceiver
                 _reject(rejection.Key.ToString(), ReasonOf(rejection.Reason));
             }
         }
-        _toDelete.AddRange(decisions.Deletes);
+        foreach (StreamKey key in decisions.Deletes)
+        {
+            Delete(key);
+        }
         long holes = _ledger.HolesSkipped, late = _ledger.LateDeliveries;
         _metrics.HolesSkipped(holes - _holesCounted);
         _metrics.LateDelivered(late - _lateCounted);
         (_holesCounted, _lateCounted) = (holes, late);
 
-        if (_deleting && _deleter.TakeCompleted() is not null)
+        if (_deleteInFlight && _deleter.TakeCompleted() is { } done)
         {
-            _deleting = false;
+            _deleteInFlight = false;
+            // Deleted or not: a name still there is listed again and handled again (below its cursor: deleted again).
+            _deleting.ExceptWith(done.Keys);
         }
-        if (!_deleting && _toDelete.Count > 0)
+        if (!_deleteInFlight && _toDelete.Count > 0)
         {
             // One delete in flight; what is handled meanwhile goes in the next. Ledger order: after the writes above.
             _deleter.Start([.. _toDelete.Select(k => k.ToString())], cancellationToken);
-            (_deleting, _toDelete) = (true, []);
+            (_deleteInFlight, _toDelete) = (true, []);
+            _deleter.Completion.ContinueWith(static (_, self) => ((StreamReceiver)self!).Signal(), this,
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
         foreach (StreamKey key in decisions.Gets)
         {
@@ -368,6 +396,14 @@ internal sealed partial class StreamReceiver
             : new Answer(key, Outcome.Invalid, null, 0, reason);
     }
 
+    private void Delete(StreamKey key)
+    {
+        if (_deleting.Add(key.ToString()))
+        {
+            _toDelete.Add(key);
+        }
+    }
+
     private void Remember(Address16 source)
     {
         if (_streamPeers.Count >= _ledger.Options.MaxStreams && !_streamPeers.ContainsKey(source))
@@ -409,15 +445,15 @@ internal sealed partial class StreamReceiver
     /// <summary>At shutdown or when settled: starts what is left to delete and lets it finish (2 s at most).</summary>
     private async Task DrainAsync()
     {
-        await _deleter.TakeAsync();
-        _deleting = false;
+        _deleting.ExceptWith((await _deleter.TakeAsync()).Keys);
+        _deleteInFlight = false;
         if (_toDelete.Count > 0)
         {
             using var tidy = new CancellationTokenSource(TimeSpan.FromSeconds(2), _time);
             _deleter.Start([.. _toDelete.Select(k => k.ToString())], tidy.Token);
             _toDelete = [];
             await _deleter.DrainAsync(TimeSpan.FromSeconds(2), _time);
-            await _deleter.TakeAsync();
+            _deleting.ExceptWith((await _deleter.TakeAsync()).Keys);
         }
     }
 

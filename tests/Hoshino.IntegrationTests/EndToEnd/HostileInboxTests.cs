@@ -99,20 +99,4 @@ public sealed class HostileInboxTests(StoreNetwork network) : NodePairTest(netwo
             "ping", "-6", "-c", "3", "-i", "0.2", "-W", "5", Pair.B.Address.ToString());
         Assert.Equal(0, Netns.PingLoss(ping.StandardOutput));
     }
-
-    private async Task WaitForAsync(string metric, double atLeast)
-    {
-        string page = "";
-        for (int i = 0; i < 150; i++)
-        {
-            page = await Pair.B.LocalMetricsAsync();
-            if (Netns.Metric(page, metric) >= atLeast)
-            {
-                Assert.Equal(atLeast, Netns.Metric(page, metric));
-                return;
-            }
-            await Task.Delay(100, Ct);
-        }
-        Assert.Fail($"{metric} did not reach {atLeast}:\n{page}");
-    }
 }

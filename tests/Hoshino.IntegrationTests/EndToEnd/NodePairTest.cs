@@ -21,4 +21,21 @@ public abstract class NodePairTest(StoreNetwork network) : IAsyncLifetime
         await Pair.DisposeAsync();
         GC.SuppressFinalize(this);
     }
+
+    /// <summary>Waits (15 s at most) until B's <paramref name="metric"/> reaches <paramref name="atLeast"/>, and asserts it did not pass it.</summary>
+    protected async Task WaitForAsync(string metric, double atLeast)
+    {
+        string page = "";
+        for (int i = 0; i < 150; i++)
+        {
+            page = await Pair.B.LocalMetricsAsync();
+            if (Netns.Metric(page, metric) >= atLeast)
+            {
+                Assert.Equal(atLeast, Netns.Metric(page, metric));
+                return;
+            }
+            await Task.Delay(100, Ct);
+        }
+        Assert.Fail($"{metric} did not reach {atLeast}:\n{page}");
+    }
 }

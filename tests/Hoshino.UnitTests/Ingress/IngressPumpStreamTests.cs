@@ -372,4 +372,45 @@ public sealed class IngressPumpStreamTests() : IngressPumpFixture(new ShuffledLi
         Assert.Equal([0, 100], WrittenSequence().Order()); // the new epoch does not wait for the old one's hole
         Assert.Equal(2, pump.Streams.Ledger.StreamCount);
     }
+
+    [Fact]
+    public async Task Poke_PeerBackOnV1_LingersAgain()
+    {
+        await PutStreamAsync(Peer, _epoch, 0, One(Peer, 0));
+        using IngressPump pump = CreatePump();
+        await ListAndSettleAsync(pump);
+        Assert.True(pump.Streams.Knows(Peer16));
+
+        await PutAsync(Peer, One(Peer, 1)); // the peer restarted writing v1
+        await ListAndSettleAsync(pump);
+
+        Assert.Equal([0, 1], WrittenSequence());
+        Assert.False(pump.Streams.Knows(Peer16), "a send to it pokes the LIST loop again");
+    }
+
+    [Fact]
+    public async Task Hostile_ListedAgainWhileItsDeleteIsInFlight_RefusedAndCountedOnce()
+    {
+        await PutStreamAsync(Peer, _epoch, StreamKey.SequenceLimit, One(Peer, 1));
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _store.BeforeDelete = (_, _) => release.Task; // the store is slow to delete
+        using IngressPump pump = CreatePump();
+        using var stop = new CancellationTokenSource();
+        Task loop = pump.Streams.RunAsync(stop.Token); // its own loop, as in the node
+
+        for (int i = 0; i < 3; i++)
+        {
+            await pump.PollOnceAsync(Ct); // the name is still there: its delete has not finished
+            await Eventually.True(() => _metrics.Rejected(RejectReason.TooFarAhead) >= 1, "refused");
+            await Task.Delay(20, Ct);
+        }
+        release.SetResult();
+        await Eventually.True(() => _store.DeleteCalls == 1 && ((MemoryPacketStore)((ShuffledListingStore)_store.Inner).Inner).Count == 0, "deleted");
+        await stop.CancelAsync();
+        await loop;
+
+        Assert.Equal(1, _metrics.Rejected(RejectReason.TooFarAhead));
+        Assert.Equal(1, _store.DeleteCalls);
+        Assert.Empty(await InboxAsync());
+    }
 }
