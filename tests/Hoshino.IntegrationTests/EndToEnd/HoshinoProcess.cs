@@ -81,8 +81,6 @@ internal sealed class HoshinoProcess : IAsyncDisposable
             info.Environment.Remove(key);
         }
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        // Test nodes write v1 (a test may say otherwise) until this branch's receivers read v2 names (issue 13's receiving side).
-        info.Environment["HOSHINO_WIRE_FORMAT"] = "v1";
         info.Environment.Remove("NOTIFY_SOCKET");   // never the test runner's own manager
         foreach ((string key, string value) in environment ?? new Dictionary<string, string>())
         {

@@ -234,8 +234,7 @@ public sealed class IngressPumpSealingTests : IDisposable
     private async Task<List<byte[]>> SendThroughAsync(NetworkKey? senderKey, NetworkKey? receiverKey, int count)
     {
         using var senderTun = new ChannelTunDevice();
-        // v1 until IngressPump reads v2 names (issue 13's receiving side).
-        var egressOptions = new EgressOptions { Key = senderKey, WireFormat = WireFormat.V1 };
+        var egressOptions = new EgressOptions { Key = senderKey }; // the default: v2 streams
         using var egress = new EgressPump(senderTun, _store, Peer, Network, _metrics, new MonotonicUlid(TimeProvider.System), TimeProvider.System,
             NullLogger<EgressPump>.Instance, egressOptions);
         for (int i = 0; i < count; i++)
@@ -246,6 +245,7 @@ public sealed class IngressPumpSealingTests : IDisposable
 
         using var ingress = new IngressPump(_tun, _store, Self, _metrics, TimeProvider.System, _log, new IngressOptions { Key = receiverKey });
         await ingress.PollOnceAsync(Ct);
+        await ingress.Streams.SettleAsync(Ct); // v2 objects are read and written by the stream receiver
         return Written();
     }
 

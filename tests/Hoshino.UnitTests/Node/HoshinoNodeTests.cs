@@ -24,7 +24,7 @@ public sealed class HoshinoNodeTests
     }
 
     private static HoshinoNode Build(IPAddress address, IPacketStore store, HoshinoMetrics metrics, int pid) =>
-        new(new NodeConfig(address, Network, new IngressOptions { PollMax = TimeSpan.FromMilliseconds(50) }, new EgressOptions { WireFormat = WireFormat.V1 }), // v1 until ingress reads v2 names
+        new(new NodeConfig(address, Network, new IngressOptions { PollMax = TimeSpan.FromMilliseconds(50) }, new EgressOptions()),
             store, new FakeMachine(pid), metrics, TimeProvider.System, NullLoggerFactory.Instance);
 
     [Fact]
