@@ -119,6 +119,7 @@ public sealed class DirectoryPacketStore : IPacketStore
         // Keys map to paths one to one; a prefix ending in '/' is a directory. Directories are
         // walked with a stack of our own: only real directories are entered, never a link to one.
         string top = PathOf(prefix).TrimEnd('/');
+        DateTimeOffset now = DateTimeOffset.UtcNow; // compared with file times, which are the wall clock's
         var found = new List<StoredObject>();
         var pending = new Stack<string>();
         pending.Push(top);
@@ -135,6 +136,11 @@ public sealed class DirectoryPacketStore : IPacketStore
                 catch (NotFollowedException) when (directory != top)
                 {
                     continue; // became a link after its parent was listed: skipped like any vanished directory
+                }
+                if (entries is { Count: 0 } && directory != top && now - ModifiedOf(_files.Stat(directory)) > EmptyDirectoryAge)
+                {
+                    _files.RemoveEmptyDirectory(directory);
+                    continue;
                 }
                 foreach (StoreEntry entry in entries ?? [])
                 {
@@ -261,6 +267,15 @@ public sealed class DirectoryPacketStore : IPacketStore
         }
         return tag;
     }
+
+    /// <summary>
+    /// An empty directory below a listed prefix, untouched this long, is removed by the listing:
+    /// every v2 stream has a directory of its own (<c>{dest}/{src}/{epoch}/</c>), which would
+    /// otherwise stay behind once its objects are delivered and deleted, one per sender restart,
+    /// forever. Old enough that its writer has long moved on (a quiet stream is continued for up to
+    /// 5 minutes, and a write that loses the race with this rmdir fails and is retried).
+    /// </summary>
+    internal static readonly TimeSpan EmptyDirectoryAge = TimeSpan.FromMinutes(10);
 
     /// <summary>Objects this small carry their content in their tag (see <see cref="TagOf"/>).</summary>
     private const int SmallObjectBytes = 64;

@@ -56,6 +56,12 @@ public interface IStoreFileSystem
 
     /// <summary>Removes the entry at <paramref name="path"/> (a link itself, never its target); nothing there is not an error, nor is a directory.</summary>
     void Delete(string path);
+
+    /// <summary>
+    /// Removes the real directory at <paramref name="directory"/> if it is empty (rmdir: a link is
+    /// never followed); false, changing nothing, when it is not empty, not there or not a directory.
+    /// </summary>
+    bool RemoveEmptyDirectory(string directory);
 }
 
 /// <summary>What a directory entry is, as lstat(2) sees it.</summary>

@@ -119,6 +119,23 @@ public sealed class PortableStoreFileSystem(string root) : IStoreFileSystem
         }
     }
 
+    public bool RemoveEmptyDirectory(string directory)
+    {
+        if (Stat(directory).Kind is not StoreEntryKind.Directory)
+        {
+            return false;
+        }
+        try
+        {
+            Directory.Delete(Full(directory), recursive: false); // rmdir(2): fails when not empty
+            return true;
+        }
+        catch (IOException)
+        {
+            return false; // not empty (written to meanwhile), or gone
+        }
+    }
+
     public void Delete(string path)
     {
         StoreEntry entry = Stat(path);

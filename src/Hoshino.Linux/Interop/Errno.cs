@@ -10,7 +10,7 @@ internal static class Errno
         EACCES = 13, EBUSY = 16, EEXIST = 17, ENODEV = 19, EINVAL = 22, EMSGSIZE = 90, ENOBUFS = 105, ENETUNREACH = 101;
 
     // File calls (LinuxStoreFileSystem).
-    public const int EXDEV = 18, ENOTDIR = 20, EISDIR = 21, EMLINK = 31, ENOSYS = 38, ELOOP = 40, EOPNOTSUPP = 95;
+    public const int EXDEV = 18, ENOTDIR = 20, EISDIR = 21, EMLINK = 31, ENOSYS = 38, ENOTEMPTY = 39, ELOOP = 40, EOPNOTSUPP = 95;
 
     /// <summary>The call did nothing and may simply be repeated (cf. wireguard-go's retry on EINTR/EAGAIN).</summary>
     public static bool IsTransient(int errno) => errno is EINTR or EAGAIN;

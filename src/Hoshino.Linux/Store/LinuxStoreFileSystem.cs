@@ -161,6 +161,27 @@ public sealed class LinuxStoreFileSystem(string root) : IStoreFileSystem
         }
     }
 
+    public bool RemoveEmptyDirectory(string directory)
+    {
+        (string parent, string name) = Split(directory);
+        using SafeFdHandle? parentFd = TryOpenDirectory(parent);
+        if (parentFd is null)
+        {
+            return false;
+        }
+        const int AtRemoveDir = 0x200; // AT_REMOVEDIR: rmdir(2) relative to the parent, the name itself never followed
+        if (Retry(() => Libc.UnlinkAt(parentFd.Fd, name, AtRemoveDir)) == 0)
+        {
+            return true;
+        }
+        int errno = Marshal.GetLastPInvokeError();
+        if (errno is Errno.ENOTEMPTY or Errno.EEXIST or Errno.ENOENT or Errno.ENOTDIR or Errno.EBUSY)
+        {
+            return false; // written to meanwhile, gone, or not a directory: nothing to do
+        }
+        throw Fail("unlinkat(AT_REMOVEDIR)", directory, errno);
+    }
+
     /// <summary>The directory, or null if it or one on the way is missing or not followed (for reads and deletes: not there).</summary>
     private SafeFdHandle? TryOpenDirectory(string directory)
     {

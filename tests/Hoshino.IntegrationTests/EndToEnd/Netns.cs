@@ -50,6 +50,17 @@ internal static partial class Netns
         return double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
     }
 
+    /// <summary>Echo requests sent and replies received, from ping's summary line.</summary>
+    public static (int Transmitted, int Received) PingCounts(string output)
+    {
+        Match m = CountsPattern().Match(output);
+        Assert.True(m.Success, $"no summary in ping output:\n{output}");
+        return (int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
+    }
+
     [GeneratedRegex(@"([\d.]+)% packet loss")]
     private static partial Regex LossPattern();
+
+    [GeneratedRegex(@"(\d+) packets transmitted, (\d+) received")]
+    private static partial Regex CountsPattern();
 }

@@ -150,14 +150,22 @@ public sealed class TwoNodeTests(StoreNetwork network) : NodePairTest(network)
     public async Task Sigterm_BothNodes_ExitZeroInterfacesGoneInboxesEmpty()
     {
         // -w, not -W: once one reply is in, ping waits only max(1 s, 2 x the slowest RTT) after its
-        // last echo and calls a later reply lost. Just after start-up on a loaded 2-core CI machine
-        // (this test build JITs every path on first use) a reply can be that late without being
-        // lost; -w waits for every reply up to the deadline. The metrics say whether a packet was lost.
+        // last echo and calls a later reply lost. With -w it waits for 5 replies up to the deadline,
+        // sending on every 0.2 s meanwhile: on a loaded 2-core machine, just after start-up (every
+        // path JITs on first use), it may send more than 5 and exit with replies still on their
+        // way, which it calls lost. So the nodes' counters decide: every echo it sent reached B, and
+        // every reply reached A, before the nodes are stopped (an inbox left full would be a reply
+        // in flight, not a shutdown bug).
         ShellResult ping = await Netns.ExecAsync(Pair.A.Namespace.Name, TimeSpan.FromSeconds(30),
             "ping", "-6", "-c", "5", "-i", "0.2", "-w", "15", Pair.B.Address.ToString());
-        Assert.Equal(0, Netns.PingLoss(ping.StandardOutput));
-        Assert.Equal(5, Netns.Metric(await Pair.B.LocalMetricsAsync(), "hoshino_packets_total{direction=\"ingress\"}"));
-        Assert.Equal(5, Netns.Metric(await Pair.A.LocalMetricsAsync(), "hoshino_packets_total{direction=\"ingress\"}"));
+        (int sent, int received) = Netns.PingCounts(ping.StandardOutput);
+        Assert.Equal(5, received);
+        await WaitForAsync("hoshino_packets_total{direction=\"ingress\"}", sent);
+        for (int i = 0; i < 150 && Netns.Metric(await Pair.A.LocalMetricsAsync(), "hoshino_packets_total{direction=\"ingress\"}") < sent; i++)
+        {
+            await Task.Delay(100, Ct);
+        }
+        Assert.Equal(sent, Netns.Metric(await Pair.A.LocalMetricsAsync(), "hoshino_packets_total{direction=\"ingress\"}"));
 
         Pair.A.Process.Terminate();
         Pair.B.Process.Terminate();

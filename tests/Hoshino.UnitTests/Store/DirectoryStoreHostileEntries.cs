@@ -285,6 +285,31 @@ public abstract class DirectoryStoreHostileEntries : IDisposable
         _fifos.Add(path);
     }
 
+    [Fact]
+    public async Task List_OldEmptyStreamDirectories_Removed_FreshOnesAndLinkedOnesKept()
+    {
+        // v2 keys put each stream in a directory of its own; delivered and deleted, it stays empty.
+        IPacketStore store = CreateStore(Root);
+        string oldStream = $"{Dest}/{Src}/{Ulid.NewUlid()}", freshStream = $"{Dest}/{Src}/{Ulid.NewUlid()}";
+        await store.PutAsync(oldStream + "/0000000000000000", Encoding.ASCII.GetBytes("x"), Ct);
+        await store.PutAsync(freshStream + "/0000000000000000", Encoding.ASCII.GetBytes("y"), Ct);
+        await store.DeleteAsync([oldStream + "/0000000000000000", freshStream + "/0000000000000000"], Ct);
+        Directory.SetLastWriteTimeUtc(Path.Combine(Root, oldStream), DateTime.UtcNow - DirectoryPacketStore.EmptyDirectoryAge - TimeSpan.FromMinutes(1));
+        string linkedOld = Path.Combine(Root, Dest, "linked");
+        Directory.CreateSymbolicLink(linkedOld, Outside);
+        string emptyOutside = Path.Combine(Outside, "empty");
+        Directory.CreateDirectory(emptyOutside);
+        Directory.SetLastWriteTimeUtc(emptyOutside, DateTime.UtcNow - TimeSpan.FromDays(1));
+        Assert.True(Directory.Exists(Path.Combine(Root, oldStream)), "the old stream's directory was there");
+
+        IReadOnlyList<StoredObject> listed = await Prompt(() => store.ListAsync(Dest + "/", 100, Ct));
+
+        Assert.DoesNotContain(listed, o => o.Key.StartsWith(oldStream, StringComparison.Ordinal) || o.Key.StartsWith(freshStream, StringComparison.Ordinal));
+        Assert.False(Directory.Exists(Path.Combine(Root, oldStream)), "an empty stream directory untouched for longer than the age is removed");
+        Assert.True(Directory.Exists(Path.Combine(Root, freshStream)), "a fresh one stays: its writer may be about to use it");
+        Assert.True(Directory.Exists(emptyOutside), "nothing outside the store, even empty and old, is removed through a link");
+    }
+
     /// <summary>Every file below <see cref="Outside"/> with its length and content: what must never change.</summary>
     private IReadOnlyList<StoredObject> OutsideSnapshot() =>
         [.. Directory.GetFileSystemEntries(Outside, "*", SearchOption.AllDirectories)
