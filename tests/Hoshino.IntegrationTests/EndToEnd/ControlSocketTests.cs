@@ -15,6 +15,10 @@ namespace Hoshino.IntegrationTests.EndToEnd;
 [Trait("Category", "EndToEnd")]
 public sealed class ControlSocketTests(StoreNetwork network) : NodePairTest(network)
 {
+    // Named, and reading the directory every second (the default, 2 min, would leave B unnamed for a while).
+    public override async ValueTask InitializeAsync() => Pair = await NodePair.StartAsync(Network, NewTag(), Ct,
+        argsA: ["--name", "alpha", "--directory-read", "1s"], argsB: ["--name", "bravo", "--directory-read", "1s"]);
+
     private async Task PingBAsync(int count)
     {
         // -w: wait for the replies up to the deadline (see TwoNodeTests.Sigterm_...); exit 0 once
@@ -77,22 +81,23 @@ public sealed class ControlSocketTests(StoreNetwork network) : NodePairTest(netw
     }
 
     [Fact]
-    public async Task Ping_Address_RepliesThroughTheTunnelWithWhereTheTimeWent()
+    public async Task Ping_Name_RepliesThroughTheTunnelWithWhereTheTimeWent()
     {
+        await Pair.A.Process.WaitForLineAsync($"Peer directory: bravo is {Pair.B.Address}", TimeSpan.FromSeconds(60));
         double before = Netns.Metric(await Pair.B.LocalMetricsAsync(), "hoshino_packets_total{direction=\"ingress\"}");
 
-        (int code, string output) = await Pair.A.HoshinoAsync("ping", "-c", "3", "-i", "0.2", "-W", "10", Pair.B.Address.ToString());
+        (int code, string output) = await Pair.A.HoshinoAsync("ping", "-c", "3", "-i", "0.2", "-W", "10", "bravo");
 
         Assert.True(code == 0, output);
-        Assert.StartsWith($"PING {Pair.B.Address} from {Pair.A.Address} through the tunnel", output, StringComparison.Ordinal);
+        Assert.StartsWith($"PING bravo ({Pair.B.Address}) from {Pair.A.Address} through the tunnel", output, StringComparison.Ordinal);
         string[] replies = [.. output.Split('\n').Where(l => l.StartsWith($"reply from {Pair.B.Address}: seq=", StringComparison.Ordinal))];
         Assert.Equal(3, replies.Length);
         Assert.All(replies, r => Assert.Matches(@"time=\d+\.\d ms = PUT \d+\.\d ms \+ wait \d+\.\d ms \+ GET \d+\.\d ms", r));
         Assert.Contains("3 sent, 3 received, 0% loss", output, StringComparison.Ordinal);
         // Through the tunnel: B's node wrote the three echo requests to its kernel.
         Assert.Equal(before + 3, Netns.Metric(await Pair.B.LocalMetricsAsync(), "hoshino_packets_total{direction=\"ingress\"}"));
-        // No directory yet (NoPeerNames): B's traffic is A's peer="other" on /metrics.
-        Assert.True(Netns.Metric(await Pair.A.LocalMetricsAsync(), "hoshino_peer_packets_total{peer=\"other\",direction=\"egress\"}") >= 3);
+        // B is in the directory: its traffic has a row of its own on A's /metrics.
+        Assert.True(Netns.Metric(await Pair.A.LocalMetricsAsync(), "hoshino_peer_packets_total{peer=\"bravo\",direction=\"egress\"}") >= 3);
     }
 
     [Fact]
