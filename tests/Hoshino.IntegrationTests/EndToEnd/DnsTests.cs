@@ -80,8 +80,9 @@ public sealed class DnsTests(StoreNetwork network) : NodePairTest(network)
     }
 
     [Fact]
-    public async Task Getent_ResolvConfPointingAtTheNode_ResolvesTheName()
+    public async Task GetentAndPing_ResolvConfPointingAtTheNode_ResolveNamesAndPingThePeerByName()
     {
+        await Pair.A.Process.WaitForLineAsync($"Peer directory: {PeerName} is {Pair.B.Address}", TimeSpan.FromSeconds(60));
         // The fallback without systemd-resolved, where the node is a host's only resolver: `ip netns exec`
         // mounts /etc/netns/NS/resolv.conf over /etc/resolv.conf, so glibc asks the node itself.
         string etc = Path.Combine("/etc/netns", Pair.A.Namespace.Name);
@@ -94,6 +95,12 @@ public sealed class DnsTests(StoreNetwork network) : NodePairTest(network)
 
             Assert.True(getent.Succeeded, $"getent failed ({getent.ExitCode}): {getent.StandardOutput}{getent.StandardError}");
             Assert.StartsWith(Pair.A.Address + " ", getent.StandardOutput, StringComparison.Ordinal);
+
+            // `ping6 NAME.hoshino`: the peer's name from A's own responder, the echoes through the bucket.
+            ShellResult ping = await Netns.ExecAsync(Pair.A.Namespace.Name, TimeSpan.FromSeconds(30),
+                "ping", "-6", "-c", "2", "-i", "0.2", "-w", "15", PeerName + ".hoshino");
+            Assert.True(ping.Succeeded, $"ping by name failed ({ping.ExitCode}): {ping.StandardOutput}{ping.StandardError}");
+            Assert.Contains($"({Pair.B.Address})", ping.StandardOutput, StringComparison.Ordinal);
         }
         finally
         {
