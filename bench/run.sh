@@ -265,9 +265,10 @@ floor() { # NAME SAMPLES SECONDS [ENDPOINT]
 declare -A starts
 node_endpoint=$endpoint
 start_node() { # x tunnel-address [more hoshino up flags]
+  # Both nodes on one host: each its own name (the directory) and control socket (the default is one per host).
   local ns=hsb$id$1 x=$1 address=$2; shift 2
   # shellcheck disable=SC2086 # --node-args and --node-env are word lists on purpose
-  ip netns exec "$ns" env $node_env "$hoshino" up --store "s3://$bucket/bench" --s3-endpoint "$node_endpoint" --address "$address" ${wire_format:+--wire-format "$wire_format"} $node_args "$@" \
+  ip netns exec "$ns" env $node_env "$hoshino" up --store "s3://$bucket/bench" --s3-endpoint "$node_endpoint" --address "$address" --name "bench-$x" --control-socket "$work/node-$x.sock" ${wire_format:+--wire-format "$wire_format"} $node_args "$@" \
     >> "$work/node-$x.log" 2>&1 &
   echo $! > "$work/pids/node-$x"
   for i in $(seq 200); do
