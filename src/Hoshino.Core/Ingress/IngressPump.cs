@@ -62,6 +62,8 @@ public sealed partial class IngressPump : IDisposable
     private int _listRequested;
     /// <summary>Whether the last listing held v2 names: a ring that found only those still delivered.</summary>
     private bool _listedStreams;
+    /// <summary>Packets written to the kernel when the last ring was answered (see <see cref="PollAsync"/>).</summary>
+    private long _writtenAtLastRing;
 
     // wentIdle: called on the polling loop when the heartbeat reaches its slowest interval: traffic
     // has stopped, a good moment for housekeeping that would get in the way of it (the host trims memory).
@@ -246,7 +248,14 @@ public sealed partial class IngressPump : IDisposable
         PollOutcome outcome = await PollOnceAsync(cancellationToken);
         if (outcome != PollOutcome.Congested)
         {
-            _rings.Answered(outcome == PollOutcome.Work || _listedStreams, _time.GetUtcNow());
+            // A ring is also worth its LIST when packets reached the kernel since the last one: a
+            // probe by name (v2) may have read the rung-for object before this LIST, which then
+            // finds nothing. Counting that ring useless made rings go unheard for up to --list-max
+            // while a peer's packets kept coming (50 nodes all exchanging). Junk rings still back
+            // off whenever nothing real arrives.
+            long written = _metrics.Packets(Direction.Ingress);
+            _rings.Answered(outcome == PollOutcome.Work || _listedStreams || written > _writtenAtLastRing, _time.GetUtcNow());
+            _writtenAtLastRing = written;
         }
         return outcome;
     }

@@ -161,6 +161,37 @@ public sealed class IngressPumpStreamTests() : IngressPumpFixture(new ShuffledLi
     }
 
     [Fact]
+    public async Task Doorbell_RungForAnObjectAProbeAlreadyDelivered_NextRingStillHeard()
+    {
+        _options.PollMin = _options.PollMax = TimeSpan.FromMilliseconds(500); // idle from the start: polls HEAD the doorbell
+        string doorbell = ObjectKey.DoorbellOf(Self16);
+        await PutStreamAsync(Peer, _epoch, 0, One(Peer, 0));
+        using IngressPump pump = CreatePump();
+        await ListAndSettleAsync(pump);
+        Assert.Equal([0], WrittenSequence());
+
+        for (int n = 1; n <= 3; n++)
+        {
+            _time.Advance(TimeSpan.FromSeconds(5)); // past the hold: nothing is expected of the peer now
+            await pump.Streams.SettleAsync(Ct);
+            // The peer's next object arrives while a reply is expected: the probe reads it by name ...
+            pump.Poke(Peer16);
+            _time.Advance(pump.Streams.Expectation.RttOf(Peer16) / 2);
+            await pump.Streams.SettleAsync(Ct);
+            await PutStreamAsync(Peer, _epoch, n, One(Peer, n));
+            _time.Advance(pump.Streams.Expectation.Options.ProbeInterval);
+            await pump.Streams.SettleAsync(Ct);
+            Assert.Equal([n], WrittenSequence()); // by the probe, not by a LIST
+            // ... and the sender's ring, heard at the next idle poll, brings a LIST that finds it gone.
+            await _store.Inner.PutAsync(doorbell, ObjectKey.DoorbellBody(Ulid.NewUlid()), Ct);
+            int lists = _store.ListCalls;
+            await pump.PollAsync(Ct);
+            Assert.True(_store.ListCalls == lists + 1, $"ring {n} was answered with a LIST"); // not ignored as after a useless ring
+            _time.Advance(_options.PollMax);
+        }
+    }
+
+    [Fact]
     public async Task Quiet_NothingSentNothingExpected_NoRequests()
     {
         await PutStreamAsync(Peer, _epoch, 0, One(Peer, 0));
