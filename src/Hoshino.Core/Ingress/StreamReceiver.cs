@@ -90,7 +90,7 @@ internal sealed partial class StreamReceiver
         _storeFailed = storeFailed;
         _ledger = new StreamLedger<Bundle>(self, ledgerOptions ?? new StreamLedgerOptions { MaxClockSkew = options.MaxClockSkew });
         _expectation = new ReplyExpectation(expectationOptions ?? new ReplyExpectationOptions { HoldMaxInterval = options.PollMax });
-        // v2 needs no confirmation order: a listed name below its stream's cursor is simply deleted again.
+        // Confirmations in the pump's order of LIST starts: a listing begun before one may still show what it deleted.
         _deleter = new InboxDeleter(store, metrics, nextOrder, storeFailed);
     }
 
