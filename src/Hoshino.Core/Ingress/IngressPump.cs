@@ -91,7 +91,8 @@ public sealed partial class IngressPump : IDisposable
         _rings = new RingBackoff(options.PollMax, options.ListMax);
         _deleter = new InboxDeleter(store, metrics, () => Interlocked.Increment(ref _order), StoreFailed);
         metrics.HeartbeatInterval = _heartbeat.Interval;
-        _streams = new StreamReceiver(tun, store, _self, metrics, time, logger, options, Reject, RequestListing, StoreFailed);
+        _streams = new StreamReceiver(tun, store, _self, metrics, time, logger, options, Reject, RequestListing, StoreFailed,
+            () => Interlocked.Increment(ref _order));
     }
 
     /// <summary>The transport v2 receiver (tests step it directly).</summary>
@@ -347,7 +348,7 @@ public sealed partial class IngressPump : IDisposable
         if (streamNames.Count > 0)
         {
             _listedStreams = true;
-            _streams.Listed(streamNames);
+            _streams.Listed(streamNames, listOrder);
         }
         if (wanted.Count > 0 && listing.Count < _options.ListLimit)
         {

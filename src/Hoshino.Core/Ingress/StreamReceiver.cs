@@ -35,7 +35,7 @@ internal sealed partial class StreamReceiver
     /// <summary>Loop only.</summary>
     private readonly ReplyExpectation _expectation;
     private readonly InboxDeleter _deleter;
-    private readonly ConcurrentQueue<IReadOnlyList<(StoredObject Item, StreamKey Key)>> _listings = new();
+    private readonly ConcurrentQueue<(IReadOnlyList<(StoredObject Item, StreamKey Key)> Names, long Order)> _listings = new();
     /// <summary>Per peer, this node's first send to it since the loop last looked: the base of an RTT sample.</summary>
     private readonly ConcurrentDictionary<Address16, DateTimeOffset> _sent = new();
     private readonly ConcurrentQueue<Answer> _answers = new();
@@ -49,6 +49,11 @@ internal sealed partial class StreamReceiver
     /// them skips them, so a refused name is refused (and counted) once, not once per LIST until it is gone.
     /// </summary>
     private readonly HashSet<string> _deleting = new(StringComparer.Ordinal);
+    /// <summary>
+    /// Names deleted, with their delete's confirmation in the pump's order of LIST starts (loop only):
+    /// a listing begun before that may still show them, and skips them, as it skips those in <see cref="_deleting"/>.
+    /// </summary>
+    private readonly Dictionary<string, long> _deleted = new(StringComparer.Ordinal);
     private volatile TaskCompletionSource _wake = NewWake();
     private int _inFlight;
     /// <summary>A delete was started and its result not taken yet (loop only).</summary>
@@ -66,11 +71,12 @@ internal sealed partial class StreamReceiver
     /// <param name="reject">Counts and logs (rate-limited) a refused object; any thread.</param>
     /// <param name="requestListing">Asks the pump to LIST the inbox soon; any thread.</param>
     /// <param name="storeFailed">Logs a store failure (rate-limited by the pump); any thread.</param>
+    /// <param name="nextOrder">Stamps a delete's confirmation in the pump's sequence of LIST starts (see <see cref="Listed"/>); any thread.</param>
     /// <param name="ledgerOptions">The ledger's bounds (defaults: ADR 0010).</param>
     /// <param name="expectationOptions">The probe windows (defaults: ADR 0010).</param>
     public StreamReceiver(ITunDevice tun, IPacketStore store, Address16 self, HoshinoMetrics metrics, TimeProvider time, ILogger logger,
         IngressOptions options, Action<string, RejectReason> reject, Action requestListing, Action<string, Exception> storeFailed,
-        StreamLedgerOptions? ledgerOptions = null, ReplyExpectationOptions? expectationOptions = null)
+        Func<long> nextOrder, StreamLedgerOptions? ledgerOptions = null, ReplyExpectationOptions? expectationOptions = null)
     {
         _tun = tun;
         _store = store;
@@ -84,8 +90,8 @@ internal sealed partial class StreamReceiver
         _storeFailed = storeFailed;
         _ledger = new StreamLedger<Bundle>(self, ledgerOptions ?? new StreamLedgerOptions { MaxClockSkew = options.MaxClockSkew });
         _expectation = new ReplyExpectation(expectationOptions ?? new ReplyExpectationOptions { HoldMaxInterval = options.PollMax });
-        // v2 needs no confirmation order: a listed name below its stream's cursor is simply deleted again.
-        _deleter = new InboxDeleter(store, metrics, static () => 0, storeFailed);
+        // Confirmations in the pump's order of LIST starts: a listing begun before one may still show what it deleted.
+        _deleter = new InboxDeleter(store, metrics, nextOrder, storeFailed);
     }
 
     /// <summary>A fetched, validated object: its body (decrypted, if sealed) and the packets in it.</summary>
@@ -99,10 +105,13 @@ internal sealed partial class StreamReceiver
     internal ReplyExpectation Expectation => _expectation;
     internal int InFlight => Volatile.Read(ref _inFlight);
 
-    /// <summary>A listing showed these v2 names (already parsed; any order). Any thread.</summary>
-    public void Listed(IReadOnlyList<(StoredObject Item, StreamKey Key)> names)
+    /// <summary>
+    /// A listing showed these v2 names (already parsed; any order); it began at <paramref name="order"/>
+    /// in the pump's sequence of LIST starts and delete confirmations. Any thread.
+    /// </summary>
+    public void Listed(IReadOnlyList<(StoredObject Item, StreamKey Key)> names, long order)
     {
-        _listings.Enqueue(names);
+        _listings.Enqueue((names, order));
         Signal();
     }
 
@@ -226,21 +235,29 @@ internal sealed partial class StreamReceiver
     private void TakeListings(DateTimeOffset now)
     {
         // Each listing shows the whole inbox: only the newest of those waiting matters.
-        IReadOnlyList<(StoredObject Item, StreamKey Key)>? newest = null;
-        while (_listings.TryDequeue(out IReadOnlyList<(StoredObject Item, StreamKey Key)>? waiting))
+        (IReadOnlyList<(StoredObject Item, StreamKey Key)> Names, long Order)? newest = null;
+        while (_listings.TryDequeue(out (IReadOnlyList<(StoredObject Item, StreamKey Key)> Names, long Order) waiting))
         {
             newest = waiting;
         }
         HashSet<StreamKey>? listed = null;
-        if (newest is { } names)
+        if (newest is ({ } names, long order))
         {
+            // Listings are taken in the order they began: a delete confirmed before this one began is seen by every later one.
+            foreach ((string key, long confirmed) in _deleted)
+            {
+                if (confirmed < order)
+                {
+                    _deleted.Remove(key);
+                }
+            }
             listed = [];
             var keys = new List<StreamKey>(names.Count);
             foreach ((StoredObject item, StreamKey key) in names)
             {
-                if (_deleting.Contains(item.Key))
+                if (_deleting.Contains(item.Key) || _deleted.ContainsKey(item.Key))
                 {
-                    continue; // handled; its delete is pending or in flight
+                    continue; // handled; its delete is pending, in flight, or took effect after this listing began
                 }
                 RejectReason reason = KeyScreen.Screen(item, key, now, _self, _options);
                 if (reason != RejectReason.None)
@@ -327,8 +344,7 @@ internal sealed partial class StreamReceiver
         if (_deleteInFlight && _deleter.TakeCompleted() is { } done)
         {
             _deleteInFlight = false;
-            // Deleted or not: a name still there is listed again and handled again (below its cursor: deleted again).
-            _deleting.ExceptWith(done.Keys);
+            DeleteEnded(done);
         }
         if (!_deleteInFlight && _toDelete.Count > 0)
         {
@@ -404,6 +420,19 @@ internal sealed partial class StreamReceiver
         }
     }
 
+    /// <summary>
+    /// A delete's result: a name not deleted is listed again and handled again (below its cursor:
+    /// deleted again); a deleted one is skipped by listings begun before its confirmation.
+    /// </summary>
+    private void DeleteEnded(DeleteResult done)
+    {
+        _deleting.ExceptWith(done.Keys);
+        foreach (string key in done.Deleted)
+        {
+            _deleted[key] = done.Confirmed;
+        }
+    }
+
     private void Remember(Address16 source)
     {
         if (_streamPeers.Count >= _ledger.Options.MaxStreams && !_streamPeers.ContainsKey(source))
@@ -445,7 +474,7 @@ internal sealed partial class StreamReceiver
     /// <summary>At shutdown or when settled: starts what is left to delete and lets it finish (2 s at most).</summary>
     private async Task DrainAsync()
     {
-        _deleting.ExceptWith((await _deleter.TakeAsync()).Keys);
+        DeleteEnded(await _deleter.TakeAsync());
         _deleteInFlight = false;
         if (_toDelete.Count > 0)
         {
@@ -453,7 +482,7 @@ internal sealed partial class StreamReceiver
             _deleter.Start([.. _toDelete.Select(k => k.ToString())], tidy.Token);
             _toDelete = [];
             await _deleter.DrainAsync(TimeSpan.FromSeconds(2), _time);
-            _deleting.ExceptWith((await _deleter.TakeAsync()).Keys);
+            DeleteEnded(await _deleter.TakeAsync());
         }
     }
 

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
 using System.Net;
 using Hoshino.IntegrationTests.Infrastructure;
 using Hoshino.Packets;
@@ -21,12 +20,9 @@ public sealed class HostileInboxTests(StoreNetwork network) : NodePairTest(netwo
         Address16 mallory = Address16.From(IPAddress.Parse("fd5e:59b8:f71d:9a3e:bad:bad:bad:bad"));
         var ids = new MonotonicUlid(TimeProvider.System);
         string Key() => new ObjectKey(b, a, ids.Next()).ToString();
-        string capture = Path.Combine(Path.GetTempPath(), $"hoshino-capture-{Guid.NewGuid():n}.pcap");
-        using Process tcpdump = Process.Start("ip", ["netns", "exec", Pair.B.Namespace.Name, "tcpdump", "-i", "hoshino0", "-U", "-n", "-w", capture])!;
-        try
+        IReadOnlyList<string> seen;
+        await using (InterfaceCapture capture = await InterfaceCapture.StartAsync(Pair.B.Namespace.Name, Ct))
         {
-            await Task.Delay(1000, Ct); // tcpdump attaches
-
             // One good packet first: an echo *reply* from A, which B's kernel takes without answering.
             string good = Key();
             byte[] goodBody = TestPackets.Bundle(TestPackets.Icmp(TestPackets.EchoReply, a, b, sequence: 7));
@@ -78,20 +74,10 @@ public sealed class HostileInboxTests(StoreNetwork network) : NodePairTest(netwo
                 await Task.Delay(100, Ct);
             }
             Assert.Empty(await Pair.BundlesInAsync(Pair.B.Address, Ct));
-        }
-        finally
-        {
-            using (Process stop = Process.Start("kill", ["-INT", tcpdump.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            {
-                await stop.WaitForExitAsync(CancellationToken.None);
-            }
-            await tcpdump.WaitForExitAsync(CancellationToken.None);
+            seen = await capture.StopAsync();
         }
 
-        ShellResult read = await Shell.RunAsync("tcpdump", ["-r", capture, "-n"], TimeSpan.FromSeconds(20), cancellationToken: Ct);
-        File.Delete(capture);
-        string[] seen = read.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.True(seen.Length == 1, $"the interface saw:\n{read.StandardOutput}");
+        Assert.True(seen.Count == 1, $"the interface saw {seen.Count} packets:\n{string.Join('\n', seen)}");
         Assert.Contains($"{Pair.A.Address} > {Pair.B.Address}: ICMP6, echo reply", seen[0], StringComparison.Ordinal);
 
         // B keeps serving.

@@ -23,7 +23,10 @@ public abstract class NodePairTest(StoreNetwork network) : IAsyncLifetime
     }
 
     /// <summary>Waits (15 s at most) until B's <paramref name="metric"/> reaches <paramref name="atLeast"/>, and asserts it did not pass it.</summary>
-    protected async Task WaitForAsync(string metric, double atLeast)
+    /// <param name="metric">The metric on B's page.</param>
+    /// <param name="atLeast">The value to wait for, and the only one accepted.</param>
+    /// <param name="detail">What else the test saw, for the message when the value passed <paramref name="atLeast"/>.</param>
+    protected async Task WaitForAsync(string metric, double atLeast, Func<string>? detail = null)
     {
         string page = "";
         for (int i = 0; i < 150; i++)
@@ -31,7 +34,8 @@ public abstract class NodePairTest(StoreNetwork network) : IAsyncLifetime
             page = await Pair.B.LocalMetricsAsync();
             if (Netns.Metric(page, metric) >= atLeast)
             {
-                Assert.Equal(atLeast, Netns.Metric(page, metric));
+                Assert.True(Netns.Metric(page, metric) == atLeast,
+                    $"{metric} passed {atLeast}:\n{detail?.Invoke()}\n{page}\n--- A:\n{Pair.A.Process.Output}\n--- B:\n{Pair.B.Process.Output}");
                 return;
             }
             await Task.Delay(100, Ct);

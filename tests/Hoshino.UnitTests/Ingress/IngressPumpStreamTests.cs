@@ -444,4 +444,33 @@ public sealed class IngressPumpStreamTests() : IngressPumpFixture(new ShuffledLi
         Assert.Equal(1, _store.DeleteCalls);
         Assert.Empty(await InboxAsync());
     }
+
+    [Fact]
+    public async Task Hostile_ShownByAListingBegunBeforeItsDeleteAndReadAfter_RefusedAndCountedOnce()
+    {
+        await PutStreamAsync(Peer, Ulid.NewUlid(DateTimeOffset.UtcNow.AddHours(1)), 0, One(Peer, 1)); // refused: epoch too new
+        using IngressPump pump = CreatePump();
+        await pump.PollOnceAsync(Ct);
+
+        // The next LIST starts while the refused name's delete is on its way and is read only after
+        // the receiver has taken that delete's result: it shows a name that is gone by then.
+        var listed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var read = new ManualResetEventSlim();
+        _store.BeforeDelete = (_, _) => listed.Task;
+        _store.AfterList = objects =>
+        {
+            listed.TrySetResult();
+            read.Wait(Ct);
+            return objects;
+        };
+        Task refused = pump.Streams.SettleAsync(Ct); // refuses it, deletes it once the LIST has begun, takes the result
+        Task poll = Task.Run(() => pump.PollOnceAsync(Ct), Ct);
+        await refused;
+        read.Set();
+        await poll;
+        await pump.Streams.SettleAsync(Ct);
+
+        Assert.Equal(1, _metrics.Rejected(RejectReason.EpochTooNew));
+        Assert.Empty(await InboxAsync());
+    }
 }
