@@ -117,7 +117,7 @@ public sealed class DnsTests(StoreNetwork network) : NodePairTest(network)
         Assert.Contains("domain hoshino0 ~hoshino\n", calls, StringComparison.Ordinal);
         Assert.Contains("default-route hoshino0 false\n", calls, StringComparison.Ordinal);
         Assert.DoesNotContain("revert", calls, StringComparison.Ordinal);
-        Assert.Contains("systemd-resolved: hoshino0 has DNS server", Pair.A.Process.Output, StringComparison.Ordinal);
+        await Pair.A.Process.WaitForLineAsync("systemd-resolved: hoshino0 has DNS server", TimeSpan.FromSeconds(10)); // the console logger may lag READY=1
 
         Pair.A.Process.Terminate();
         Assert.Equal(0, await Pair.A.Process.WaitForExitAsync(TimeSpan.FromSeconds(30)));

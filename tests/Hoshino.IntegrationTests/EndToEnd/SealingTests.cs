@@ -25,7 +25,8 @@ public sealed class SealingTests(StoreNetwork network) : IAsyncDisposable
     {
         string key = await KeygenAsync("net.key");
         _pair = await NodePair.StartAsync(network, Guid.NewGuid().ToString("n")[..3], Ct, argsA: ["--network-key-file", key], argsB: ["--network-key-file", key]);
-        Assert.Contains("objects sealed (key ", _pair.A.Process.Output, StringComparison.Ordinal);
+        // Waited for, not looked up: the console logger writes on a thread of its own, so READY=1 can come first.
+        await _pair.A.Process.WaitForLineAsync("objects sealed (key ", TimeSpan.FromSeconds(10));
 
         ShellResult ping = await Netns.ExecAsync(_pair.A.Namespace.Name, TimeSpan.FromSeconds(30),
             "ping", "-6", "-c", "5", "-i", "0.2", "-W", "5", _pair.B.Address.ToString());

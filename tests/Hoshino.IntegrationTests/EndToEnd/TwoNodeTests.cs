@@ -159,7 +159,8 @@ public sealed class TwoNodeTests(StoreNetwork network) : NodePairTest(network)
         ShellResult ping = await Netns.ExecAsync(Pair.A.Namespace.Name, TimeSpan.FromSeconds(30),
             "ping", "-6", "-c", "5", "-i", "0.2", "-w", "15", Pair.B.Address.ToString());
         (int sent, int received) = Netns.PingCounts(ping.StandardOutput);
-        Assert.Equal(5, received);
+        // At least the 5 asked for: replies that arrive together (one bundle) are all counted before ping stops.
+        Assert.True(received >= 5 && received <= sent, ping.StandardOutput);
         await WaitForAsync("hoshino_packets_total{direction=\"ingress\"}", sent);
         for (int i = 0; i < 150 && Netns.Metric(await Pair.A.LocalMetricsAsync(), "hoshino_packets_total{direction=\"ingress\"}") < sent; i++)
         {
