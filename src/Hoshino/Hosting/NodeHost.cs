@@ -11,7 +11,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -52,7 +51,6 @@ internal static partial class NodeHost
         builder.Services.AddSingleton(new PeerTraffic());
         builder.Services.AddSingleton<IPacketStore>(sp => new PeerTimingStore(sp.GetRequiredService<OwnedStore>().Store,
             sp.GetRequiredService<PeerTraffic>(), sp.GetRequiredService<TimeProvider>()));
-        builder.Services.TryAddSingleton<IPeerNames, NoPeerNames>();
         builder.Services.AddSingleton(new OwnedKey(settings.Ingress.Key));
         builder.Services.AddSingleton<IHostMachine, LinuxHostMachine>();
         // The peer directory: the node runs its loop; the DNS responder and the control socket read it as IPeerNames.
