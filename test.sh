@@ -53,6 +53,12 @@ for trx in "$results"/*/results.trx; do
   failed=$((failed + $(get failed)))
   skipped=$((skipped + $(get notExecuted)))
 done
+# The failures again, last, so the tail of a long log names them.
+for trx in "$results"/*/results.trx; do
+  [ -f "$trx" ] || continue
+  grep -o '<UnitTestResult [^>]*outcome="Failed"[^>]*>' "$trx" | grep -o 'testName="[^"]*"' \
+    | sed 's/^testName="\(.*\)"$/failed: \1/' || true
+done
 echo "tests: $passed passed, $failed failed, $skipped skipped"
 if [ "$passed" = 0 ]; then
   echo "test.sh: no test ran" >&2

@@ -15,7 +15,8 @@ namespace Hoshino.Store;
 /// moment can make a read follow the link or block, and a write or delete land outside the store.
 /// The daemon uses <c>Hoshino.Linux.Store.LinuxStoreFileSystem</c>, which resolves every path with
 /// <c>openat(O_NOFOLLOW)</c> from the root down and has no such window; use this one only where
-/// every writer of the directory is trusted (tests, a private directory).
+/// every writer of the directory is trusted (tests, a private directory). A rename that must not
+/// replace is exclusive among this process's writers only (see <see cref="Rename"/>).
 /// </para>
 /// </summary>
 public sealed class PortableStoreFileSystem(string root) : IStoreFileSystem
@@ -27,6 +28,9 @@ public sealed class PortableStoreFileSystem(string root) : IStoreFileSystem
         IgnoreInaccessible = true,
         ReturnSpecialDirectories = false,
     };
+
+    /// <summary>Serializes renames that must not replace (see <see cref="Rename"/>); one for all instances, which may share a root.</summary>
+    private static readonly Lock NoReplace = new();
 
     public string Root { get; } = Path.GetFullPath(root);
 
@@ -108,14 +112,28 @@ public sealed class PortableStoreFileSystem(string root) : IStoreFileSystem
     {
         CheckDirectories(from, includeLast: false, refuseLinks: true);
         CheckDirectories(to, includeLast: false, refuseLinks: true);
-        try
+        if (overwrite)
         {
-            File.Move(Full(from), Full(to), overwrite); // rename(2) (or link(2) without overwrite) never follows the last component
+            File.Move(Full(from), Full(to), overwrite: true); // rename(2): never follows the last component
             return true;
         }
-        catch (IOException) when (!overwrite && Stat(to).Kind != StoreEntryKind.Missing)
+        // Without overwrite, .NET's File.Move on Unix checks that the target is missing and then
+        // rename(2)s: two writers can both pass the check, and the second replaces the first while
+        // both report success (PutIfAbsent_ConcurrentWriters_ExactlyOneWins caught it, now and
+        // then). .NET has no link(2); the lock makes check-and-rename one step for this process's
+        // writers. Writers in other processes can still race here: the daemon's
+        // LinuxStoreFileSystem uses linkat(2), atomic for all of them.
+        lock (NoReplace)
         {
-            return false;
+            try
+            {
+                File.Move(Full(from), Full(to), overwrite: false);
+                return true;
+            }
+            catch (IOException) when (Stat(to).Kind != StoreEntryKind.Missing)
+            {
+                return false;
+            }
         }
     }
 

@@ -214,6 +214,44 @@ public abstract class DirectoryPacketStoreTests : PacketStoreContract, IDisposab
         Assert.Empty(await store.ListAsync(Inbox("fd00::99"), 10, Ct));
     }
 
+    /// <summary>
+    /// Writers released together, many times over: a check-then-rename lets two of them through
+    /// now and then (the second silently replacing the first), which one race in the contract
+    /// shows only once in many runs.
+    /// </summary>
+    [Fact]
+    public async Task PutIfAbsent_WritersReleasedTogetherManyTimes_EachKeyHasExactlyOneWinnerAndItsBody()
+    {
+        var store = NewStore(_root.Path);
+        const int writers = 8, rounds = 500;
+        bool[,] won = new bool[rounds, writers];
+        // Threads of their own, released by a barrier each round: pool threads blocked on a barrier starve the pool.
+        using var start = new Barrier(writers);
+        Thread[] threads = [.. Enumerable.Range(0, writers).Select(i => new Thread(() =>
+        {
+            for (int round = 0; round < rounds; round++)
+            {
+                start.SignalAndWait(Ct);
+                won[round, i] = store.PutIfAbsentAsync($"{Dest}/{Dest}/race{round}", Body($"writer {i}"), Ct).GetAwaiter().GetResult();
+            }
+        }))];
+        foreach (Thread thread in threads)
+        {
+            thread.Start();
+        }
+        foreach (Thread thread in threads)
+        {
+            thread.Join();
+        }
+
+        for (int round = 0; round < rounds; round++)
+        {
+            int[] winners = [.. Enumerable.Range(0, writers).Where(i => won[round, i])];
+            Assert.Single(winners);
+            Assert.Equal(Body($"writer {winners[0]}"), await store.GetAsync($"{Dest}/{Dest}/race{round}", MaxBytes, Ct));
+        }
+    }
+
     [Fact]
     public async Task Description_NamesDirectory()
     {
