@@ -110,7 +110,8 @@ public sealed class EgressPumpStreamTests : IDisposable
         using EgressPump pump = CreatePump();
 
         pump.Accept(Numbered(Self, Peer, 1));
-        await Eventually.True(() => _store.Puts.Count == 1, "the PUT was retried twice and then stored");
+        // The store records a PUT before the pump counts its packet: wait for both.
+        await Eventually.True(() => _store.Puts.Count == 1 && _metrics.Packets(Direction.Egress) == 1, "the PUT was retried twice, stored and counted");
 
         Assert.Equal(3, attempts.Count);
         Assert.Single(attempts.Select(a => a.Key).Distinct());

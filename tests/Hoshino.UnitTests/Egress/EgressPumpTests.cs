@@ -264,7 +264,8 @@ public abstract class EgressPumpTests : IDisposable
         }
         Assert.Equal(9, QueueDepth());
         _release.SetResult();
-        await Eventually.True(() => _store.Puts.Count == 2, "both PUTs completed");
+        // The store records a PUT before the pump counts its packets: wait for both.
+        await Eventually.True(() => _store.Puts.Count == 2 && _metrics.Packets(Direction.Egress) == 10, "both PUTs completed and were counted");
 
         var puts = PutsTo(Peer16);
         Assert.Equal([0], puts[0].Packets.Select(p => SequenceOf(p)));
@@ -437,7 +438,8 @@ public abstract class EgressPumpTests : IDisposable
         using EgressPump pump = CreatePump();
 
         pump.Accept(Numbered(Self, Peer, 1));
-        await Eventually.True(() => _store.Puts.Count == 1, "the PUT succeeded");
+        // The store records a PUT before the pump counts its packet: wait for both.
+        await Eventually.True(() => _store.Puts.Count == 1 && _metrics.Packets(Direction.Egress) == 1, "the PUT succeeded and was counted");
 
         Assert.Equal(3, _store.PutAttempts);
         Assert.Single(attemptedKeys.Distinct());
