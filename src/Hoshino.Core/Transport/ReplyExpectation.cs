@@ -19,6 +19,15 @@ internal sealed class ReplyExpectationOptions
     public double LingerFactor { get; init; } = 1.5;
 
     /// <summary>
+    /// In a cold reply window (the first send to a peer after a silence both ways longer than
+    /// <see cref="Hold"/>: the peer may be polling only its doorbell, every <c>--poll-max</c>, so
+    /// the reply can take that much longer; the window is <see cref="HoldMaxInterval"/> longer), a
+    /// probe every this fraction of the time since the send: a cold reply waits an eighth of its
+    /// own delay on average, for about 20 GETs per quiet spell.
+    /// </summary>
+    public double ColdBackoff { get; init; } = 0.25;
+
+    /// <summary>
     /// Time between two probes of one peer while a reply or a forecast arrival is due: one GET
     /// latency (the node sets it from measured GET p50), so one probe is in flight at a time and a
     /// packet waits half of it on average.
@@ -31,8 +40,24 @@ internal sealed class ReplyExpectationOptions
     /// </summary>
     public TimeSpan Hold { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>During the hold, a probe every this fraction of the silence so far: a packet waits about a quarter of the silence before it.</summary>
+    /// <summary>
+    /// During the hold, a probe every this fraction of the silence so far: a packet waits about a
+    /// quarter of the silence before it. Divided by the peer's hold yield (below), so a hold that
+    /// rarely catches anything costs few probes.
+    /// </summary>
     public double HoldBackoff { get; init; } = 0.5;
+
+    /// <summary>
+    /// The floor of a peer's hold yield (EWMA, gain <see cref="HoldYieldGain"/>, of whether its next
+    /// object came within the hold), by which the hold's backoff is divided: a peer whose objects
+    /// come seconds apart (one of 50 peers sending at random) makes about 5 probes per hold
+    /// instead of 15, and a packet that does come within its hold waits up to 2½ times the silence
+    /// before it, not ¼ (ADR 0010: what the hold's GETs buy).
+    /// </summary>
+    public double MinHoldYield { get; init; } = 0.1;
+
+    /// <summary>How fast a peer's hold yield follows what its holds caught: after 8 empty holds in a row it is at its floor.</summary>
+    public double HoldYieldGain { get; init; } = 0.25;
 
     /// <summary>Slowest probe during the hold (the idle doorbell's interval, <c>--poll-max</c>).</summary>
     public TimeSpan HoldMaxInterval { get; init; } = TimeSpan.FromMilliseconds(500);
@@ -67,7 +92,8 @@ internal readonly record struct ProbePlan(IReadOnlyList<Address16> Probes, DateT
 /// floor and a cap); a peer whose objects come at a regular pace (gap EWMA and mean deviation, as
 /// TCP's RTO) is probed around the next one's expected time; and after every object from a peer its
 /// stream is probed for <see cref="ReplyExpectationOptions.Hold"/>, at intervals growing with the
-/// silence, which is what lets a sender skip the doorbell. Outside those windows nothing is
+/// silence (and faster still for a peer whose holds seldom catch anything), which is what lets a
+/// sender skip the doorbell. Outside those windows nothing is
 /// probed: the idle doorbell takes over. Pure: no store, no clock. Not thread-safe.
 /// </summary>
 internal sealed class ReplyExpectation
@@ -81,19 +107,26 @@ internal sealed class ReplyExpectation
         Rtt = _options.InitialRtt;
     }
 
-    private sealed class Peer(TimeSpan rtt, DateTimeOffset now)
+    private sealed class Peer(TimeSpan rtt, double replyYield, double holdYield, DateTimeOffset now)
     {
         public TimeSpan Rtt = rtt;
         /// <summary>The first send not answered yet: the base of the next RTT sample.</summary>
         public DateTimeOffset? AwaitingSince;
+        /// <summary>The awaited reply's window is cold (see <see cref="ReplyExpectationOptions.ColdBackoff"/>): its reply is no RTT sample.</summary>
+        public bool AwaitingCold;
+        public DateTimeOffset? LastSent;
         public DateTimeOffset? LastArrival;
         public TimeSpan? Gap;
         public TimeSpan GapDeviation;
         public DateTimeOffset LastProbe = DateTimeOffset.MinValue;
         public DateTimeOffset LastSeen = now;
-        /// <summary>EWMA (gain 1/8) of whether a reply window was answered.</summary>
-        public double ReplyYield = 1;
+        /// <summary>EWMA (gain 1/8) of whether a reply window was answered; a new peer starts from all peers'.</summary>
+        public double ReplyYield = replyYield;
         public int QuietSends;
+        /// <summary>EWMA of whether the next object came within the hold after the last one; a new peer starts from all peers'.</summary>
+        public double HoldYield = holdYield;
+        /// <summary>The hold after <see cref="LastArrival"/> is not judged yet.</summary>
+        public bool HoldOpen;
     }
 
     public ReplyExpectationOptions Options => _options;
@@ -101,12 +134,25 @@ internal sealed class ReplyExpectation
     /// <summary>Round trip over all peers (EWMA of every sample): what a new peer starts with.</summary>
     public TimeSpan Rtt { get; private set; }
 
+    /// <summary>
+    /// Reply yield over all peers (EWMA of every window's outcome): what a new peer starts with, so
+    /// a node that sends one-way to many peers (none of which replies) stops opening a reply window
+    /// for each new one, as it has for the ones it knows.
+    /// </summary>
+    public double ReplyYield { get; private set; } = 1;
+
+    /// <summary>Hold yield over all peers (EWMA of every hold's outcome): what a new peer starts with.</summary>
+    public double HoldYield { get; private set; } = 1;
+
     public int PeerCount => _peers.Count;
 
     public TimeSpan RttOf(Address16 peer) => _peers.TryGetValue(peer, out Peer? p) ? p.Rtt : Rtt;
 
+    /// <summary>The share of recent holds after <paramref name="peer"/>'s objects in which its next object came (1 for a peer not seen).</summary>
+    public double HoldYieldOf(Address16 peer) => _peers.TryGetValue(peer, out Peer? p) ? p.HoldYield : HoldYield;
+
     /// <summary>The share of recent reply windows to <paramref name="peer"/> that a reply answered (1 for a peer not seen).</summary>
-    public double ReplyYieldOf(Address16 peer) => _peers.TryGetValue(peer, out Peer? p) ? p.ReplyYield : 1;
+    public double ReplyYieldOf(Address16 peer) => _peers.TryGetValue(peer, out Peer? p) ? p.ReplyYield : ReplyYield;
 
     /// <summary>This node sent to <paramref name="peer"/> (queued a packet for it): a reply may follow.</summary>
     public void Sent(Address16 peer, DateTimeOffset now)
@@ -116,10 +162,16 @@ internal sealed class ReplyExpectation
         {
             Expired(p);
         }
+        // Cold: nothing either way for longer than a hold. The peer's holds and reply windows for
+        // this node have ended, so it may hear this send only at its next doorbell poll.
+        DateTimeOffset? lastContact = p.LastSent is { } s && (p.LastArrival is not { } a || s > a) ? s : p.LastArrival;
+        bool cold = lastContact is not { } contact || now - contact > _options.Hold;
+        p.LastSent = now;
         if (p.AwaitingSince is null
             && (p.ReplyYield >= _options.MinReplyYield || ++p.QuietSends % _options.ExploreEvery == 0))
         {
             p.AwaitingSince = now;
+            p.AwaitingCold = cold;
         }
     }
 
@@ -129,16 +181,26 @@ internal sealed class ReplyExpectation
         Peer p = Touch(peer, now);
         if (p.AwaitingSince is { } since && now >= since && now <= since + ReplyEnd(p))
         {
-            TimeSpan sample = Clamp(now - since, _options.RttFloor, _options.RttCap);
-            p.Rtt = (p.Rtt * 0.875) + (sample * 0.125);
-            Rtt = (Rtt * 0.875) + (sample * 0.125);
+            if (!p.AwaitingCold)
+            {
+                // A cold reply's time holds the peer's doorbell wait: no sample of the round trip.
+                TimeSpan sample = Clamp(now - since, _options.RttFloor, _options.RttCap);
+                p.Rtt = (p.Rtt * 0.875) + (sample * 0.125);
+                Rtt = (Rtt * 0.875) + (sample * 0.125);
+            }
             p.ReplyYield = (p.ReplyYield * 0.875) + 0.125;
+            ReplyYield = (ReplyYield * 0.875) + 0.125;
             p.AwaitingSince = null;
         }
         else if (p.AwaitingSince is not null)
         {
             Expired(p);
         }
+        if (p.HoldOpen && p.LastArrival is { } previous)
+        {
+            JudgeHold(p, caught: now - previous <= _options.Hold);
+        }
+        p.HoldOpen = true;
         if (p.LastArrival is { } last && now - last <= _options.CadenceCap && now > last)
         {
             TimeSpan gap = now - last;
@@ -170,6 +232,10 @@ internal sealed class ReplyExpectation
             if (peer.AwaitingSince is { } since && now > since + ReplyEnd(peer))
             {
                 Expired(peer);
+            }
+            if (peer.HoldOpen && peer.LastArrival is { } last && now > last + _options.Hold)
+            {
+                JudgeHold(peer, caught: false);
             }
             DateTimeOffset? next = NextProbe(peer, now);
             if (next is { } due && due <= now)
@@ -207,7 +273,10 @@ internal sealed class ReplyExpectation
         DateTimeOffset? best = null;
         if (peer.AwaitingSince is { } since)
         {
-            Consider(ref best, since + (Clamp(peer.Rtt, _options.RttFloor, _options.RttCap) * _options.StartFactor), since + ReplyEnd(peer), _options.ProbeInterval);
+            TimeSpan replyInterval = peer.AwaitingCold
+                ? Clamp(Max(TimeSpan.Zero, peer.LastProbe - since) * _options.ColdBackoff, _options.ProbeInterval, _options.HoldMaxInterval)
+                : _options.ProbeInterval;
+            Consider(ref best, since + (Clamp(peer.Rtt, _options.RttFloor, _options.RttCap) * _options.StartFactor), since + ReplyEnd(peer), replyInterval);
         }
         if (peer.LastArrival is { } last)
         {
@@ -221,7 +290,8 @@ internal sealed class ReplyExpectation
                 Consider(ref best, last + gap - margin, last + gap + margin, _options.ProbeInterval);
             }
             TimeSpan silence = Max(TimeSpan.Zero, peer.LastProbe - last);
-            TimeSpan holdInterval = Clamp(silence * _options.HoldBackoff, _options.ProbeInterval, _options.HoldMaxInterval);
+            double backoff = _options.HoldBackoff / Math.Max(peer.HoldYield, _options.MinHoldYield);
+            TimeSpan holdInterval = Clamp(silence * backoff, _options.ProbeInterval, _options.HoldMaxInterval);
             Consider(ref best, last, last + _options.Hold, holdInterval);
         }
         return best is { } b && b < now ? now : best;
@@ -236,14 +306,24 @@ internal sealed class ReplyExpectation
         }
     }
 
+    /// <summary>The hold after a peer's last object ended, with its next object in it or not.</summary>
+    private void JudgeHold(Peer peer, bool caught)
+    {
+        peer.HoldOpen = false;
+        peer.HoldYield += _options.HoldYieldGain * ((caught ? 1 : 0) - peer.HoldYield);
+        HoldYield += _options.HoldYieldGain * ((caught ? 1 : 0) - HoldYield);
+    }
+
     /// <summary>No reply within the window: no sample, and replies count as less likely.</summary>
-    private static void Expired(Peer peer)
+    private void Expired(Peer peer)
     {
         peer.AwaitingSince = null;
         peer.ReplyYield *= 0.875;
+        ReplyYield *= 0.875;
     }
 
-    private TimeSpan ReplyEnd(Peer peer) => Clamp(peer.Rtt, _options.RttFloor, _options.RttCap) * _options.LingerFactor;
+    private TimeSpan ReplyEnd(Peer peer) =>
+        (Clamp(peer.Rtt, _options.RttFloor, _options.RttCap) * _options.LingerFactor) + (peer.AwaitingCold ? _options.HoldMaxInterval : TimeSpan.Zero);
 
     private Peer Touch(Address16 address, DateTimeOffset now)
     {
@@ -253,7 +333,7 @@ internal sealed class ReplyExpectation
             {
                 _peers.Remove(_peers.MinBy(p => p.Value.LastSeen).Key);
             }
-            _peers[address] = peer = new Peer(Rtt, now);
+            _peers[address] = peer = new Peer(Rtt, ReplyYield, HoldYield, now);
         }
         peer.LastSeen = now;
         return peer;

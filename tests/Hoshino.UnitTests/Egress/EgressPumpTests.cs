@@ -144,7 +144,8 @@ public abstract class EgressPumpTests : IDisposable
         byte[] packet = Ipv6(Self, Peer, payloadLength: 100);
 
         _tun.Inject(packet);
-        await Eventually.True(async () => (await directory.ListAsync(ObjectKey.InboxOf(Peer16), 10, Ct)).Count > 0, "the bundle was stored");
+        // The ring follows the bundle's PUT: wait for both, or stopping may abort the ring.
+        await Eventually.True(async () => (await directory.ListAsync(ObjectKey.InboxOf(Peer16), 10, Ct)).Count >= 2, "the bundle was stored and rang");
         await stop.CancelAsync();
         await run.WaitAsync(Generous, Ct);
 

@@ -27,6 +27,21 @@ public sealed class IngressPumpStreamTests() : IngressPumpFixture(new ShuffledLi
     private string Name(long sequence, Ulid? epoch = null, IPAddress? source = null) =>
         new StreamKey(Self16, Address16.From(source ?? Peer), epoch ?? _epoch, sequence).ToString();
 
+    /// <summary>
+    /// Steps the clock a probe interval at a time until the receiver wrote a packet, within one
+    /// round trip: after a silence the reply window is cold, and its probes spread out (ADR 0010).
+    /// </summary>
+    private async Task ProbeUntilWrittenAsync(IngressPump pump, TimeSpan within)
+    {
+        DateTimeOffset end = _time.GetUtcNow() + within;
+        long written = _metrics.Packets(Direction.Ingress);
+        while (_metrics.Packets(Direction.Ingress) == written && _time.GetUtcNow() < end)
+        {
+            _time.Advance(pump.Streams.Expectation.Options.ProbeInterval);
+            await pump.Streams.SettleAsync(Ct);
+        }
+    }
+
     /// <summary>One LIST, then the stream receiver until nothing is in flight.</summary>
     private static async Task ListAndSettleAsync(IngressPump pump)
     {
@@ -151,8 +166,7 @@ public sealed class IngressPumpStreamTests() : IngressPumpFixture(new ShuffledLi
         Assert.Equal(misses + 1, _metrics.StreamProbes(hit: false));
 
         await PutStreamAsync(Peer, _epoch, 1, One(Peer, 1)); // the reply
-        _time.Advance(pump.Streams.Expectation.Options.ProbeInterval);
-        await pump.Streams.SettleAsync(Ct);
+        await ProbeUntilWrittenAsync(pump, rtt);
 
         Assert.Equal([1], WrittenSequence());
         Assert.Equal(1, _metrics.StreamProbes(hit: true));
@@ -179,8 +193,7 @@ public sealed class IngressPumpStreamTests() : IngressPumpFixture(new ShuffledLi
             _time.Advance(pump.Streams.Expectation.RttOf(Peer16) / 2);
             await pump.Streams.SettleAsync(Ct);
             await PutStreamAsync(Peer, _epoch, n, One(Peer, n));
-            _time.Advance(pump.Streams.Expectation.Options.ProbeInterval);
-            await pump.Streams.SettleAsync(Ct);
+            await ProbeUntilWrittenAsync(pump, pump.Streams.Expectation.RttOf(Peer16));
             Assert.Equal([n], WrittenSequence()); // by the probe, not by a LIST
             // ... and the sender's ring, heard at the next idle poll, brings a LIST that finds it gone.
             await _store.Inner.PutAsync(doorbell, ObjectKey.DoorbellBody(Ulid.NewUlid()), Ct);

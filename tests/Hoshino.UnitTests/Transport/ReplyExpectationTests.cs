@@ -31,10 +31,23 @@ public sealed class ReplyExpectationTests
         return times;
     }
 
+    /// <summary>
+    /// Contact with <paramref name="peer"/> shortly before <paramref name="at"/> (a send whose cold
+    /// window ran out unanswered): a send at <paramref name="at"/> then opens a hot window.
+    /// </summary>
+    private static void Warm(ReplyExpectation policy, Address16 peer, DateTimeOffset at)
+    {
+        DateTimeOffset earlier = at - (policy.Options.Hold * 0.75);
+        policy.Sent(peer, earlier);
+        Probes(policy, peer, earlier, at - Ms);
+        Assert.Empty(policy.Due(at - Ms).Probes);
+    }
+
     [Fact]
     public void Due_AfterASend_ProbesFromHalfToOneAndAHalfRoundTripsAtTheProbeInterval()
     {
         var policy = new ReplyExpectation(); // RTT 20 ms before any sample, probes every 2 ms
+        Warm(policy, Peer16, T0);
         policy.Sent(Peer16, T0);
 
         List<DateTimeOffset> probes = Probes(policy, Peer16, T0, T0 + TimeSpan.FromSeconds(1));
@@ -47,9 +60,57 @@ public sealed class ReplyExpectationTests
     }
 
     [Fact]
+    public void Due_FirstSendAfterASilence_ColdWindowLongerByTheDoorbellPollWithProbesSpreadingOut()
+    {
+        var policy = new ReplyExpectation(); // RTT 20 ms, probes every 2 ms at the fastest, --poll-max 500 ms
+        policy.Sent(Peer16, T0);                // nothing either way before: the peer may be polling only its doorbell
+
+        List<DateTimeOffset> probes = Probes(policy, Peer16, T0, T0 + TimeSpan.FromSeconds(2));
+        TimeSpan[] gaps = [.. probes.Zip(probes.Skip(1), (a, b) => b - a)];
+
+        Assert.Equal(T0 + (10 * Ms), probes[0]);
+        Assert.InRange(probes[^1], T0 + (400 * Ms), T0 + (530 * Ms)); // RTT × 1.5 + --poll-max
+        Assert.InRange(probes.Count, 12, 30);
+        Assert.Equal(gaps.Order(), gaps);
+        Assert.All(probes.Skip(1).Zip(gaps), p => Assert.True(p.Second <= ((p.First - T0) * 0.25) + (2 * Ms), $"{p.Second} after {p.First - T0}"));
+    }
+
+    [Fact]
+    public void Arrived_ColdReply_CountsForTheYieldButIsNoRoundTripSample()
+    {
+        var policy = new ReplyExpectation();
+        policy.Sent(Peer16, T0);
+
+        policy.Arrived(Peer16, T0 + (300 * Ms)); // the peer heard it at its next doorbell poll
+
+        Assert.Equal(20 * Ms, policy.RttOf(Peer16));
+        policy.Sent(Peer16, T0 + (310 * Ms));     // in contact now: a hot window, 10 to 30 ms after the send
+        List<DateTimeOffset> probes = Probes(policy, Peer16, T0 + (310 * Ms), T0 + (340 * Ms));
+        Assert.Contains(T0 + (320 * Ms), probes);
+    }
+
+    [Fact]
+    public void Sent_ManyNewPeersNoneReplies_NewPeersStartFromTheNodesYieldAndOpenFewWindows()
+    {
+        var policy = new ReplyExpectation();
+        int windows = 0;
+        for (int i = 0; i < 60; i++)
+        {
+            var peer = new Address16(Self16.High, (ulong)i + 0x100);
+            DateTimeOffset at = T0 + (i * 600 * Ms);
+            policy.Sent(peer, at); // one-way traffic to peers it never heard from
+            windows += Probes(policy, peer, at, at + (599 * Ms)).Count > 0 ? 1 : 0;
+        }
+
+        Assert.True(policy.ReplyYield < policy.Options.MinReplyYield, $"node-wide reply yield {policy.ReplyYield:F3}");
+        Assert.InRange(windows, 17, 35); // the first ~17 until the yield falls, then one in eight
+    }
+
+    [Fact]
     public void Arrived_WithinTheReplyWindow_RttMovesAnEighthTowardTheSampleAboveTheFloor()
     {
         var policy = new ReplyExpectation();
+        Warm(policy, Peer16, T0);
         policy.Sent(Peer16, T0);
         policy.Arrived(Peer16, T0 + (12 * Ms));
         Assert.Equal(19 * Ms, policy.RttOf(Peer16));        // 20 × 7/8 + 12 / 8
@@ -64,6 +125,7 @@ public sealed class ReplyExpectationTests
     public void Arrived_SampleAboveTheCap_CountsAsTheCap()
     {
         var policy = new ReplyExpectation(new ReplyExpectationOptions { InitialRtt = 8 * Ms, RttCap = 10 * Ms });
+        Warm(policy, Peer16, T0);
         policy.Sent(Peer16, T0);
 
         policy.Arrived(Peer16, T0 + (11 * Ms)); // inside the window (1.5 × 8 ms), above the cap
@@ -75,6 +137,7 @@ public sealed class ReplyExpectationTests
     public void Arrived_AfterTheReplyWindow_IsNoSample()
     {
         var policy = new ReplyExpectation();
+        Warm(policy, Peer16, T0);
         policy.Sent(Peer16, T0);
 
         policy.Arrived(Peer16, T0 + TimeSpan.FromMilliseconds(31)); // the window ended at 1.5 × 20 ms
@@ -97,6 +160,53 @@ public sealed class ReplyExpectationTests
         Assert.True(probes[^1] >= T0 + (policy.Options.Hold * 0.5));
         Assert.Equal(gaps.Order(), gaps);                       // never faster as the silence grows
         Assert.All(gaps, g => Assert.InRange(g, policy.Options.ProbeInterval, policy.Options.HoldMaxInterval));
+    }
+
+    [Fact]
+    public void Due_PeerWhoseHoldsCatchNothing_FewProbesPerHoldButStillSomeUntilItEnds()
+    {
+        var policy = new ReplyExpectation();
+        DateTimeOffset last = T0;
+        for (int k = 0; k < 10; k++)
+        {
+            last = T0 + (k * 5 * TimeSpan.FromSeconds(1)); // one object every 5 s: each hold ends empty
+            policy.Arrived(Peer16, last);
+            Probes(policy, Peer16, last, last + TimeSpan.FromSeconds(4));
+        }
+        DateTimeOffset next = last + TimeSpan.FromSeconds(5);
+        policy.Arrived(Peer16, next);
+
+        List<DateTimeOffset> probes = Probes(policy, Peer16, next, next + TimeSpan.FromSeconds(3));
+
+        Assert.True(policy.HoldYieldOf(Peer16) < policy.Options.MinHoldYield, $"hold yield {policy.HoldYieldOf(Peer16):F3}");
+        Assert.InRange(probes.Count, 3, 6); // not the ~15 of a peer whose holds catch its next object
+        Assert.True(probes[^1] <= next + policy.Options.Hold);
+        Assert.True(probes[^1] >= next + (policy.Options.Hold * 0.4), "the hold still looks late in its second"); // a skipped ring is found within it
+    }
+
+    [Fact]
+    public void Due_SparsePeerStartsSendingOften_HoldsDenseAgainWithinAFewObjects()
+    {
+        var policy = new ReplyExpectation();
+        DateTimeOffset last = T0;
+        for (int k = 0; k < 10; k++)
+        {
+            last = T0 + (k * 5 * TimeSpan.FromSeconds(1));
+            policy.Arrived(Peer16, last);
+            Probes(policy, Peer16, last, last + TimeSpan.FromSeconds(4));
+        }
+        DateTimeOffset burst = last + TimeSpan.FromSeconds(5);
+        for (int k = 0; k < 5; k++)
+        {
+            burst = last + TimeSpan.FromSeconds(5) + (k * 100 * Ms); // a burst: each object within the last one's hold
+            policy.Arrived(Peer16, burst);
+            Probes(policy, Peer16, burst, burst + (99 * Ms));
+        }
+
+        List<DateTimeOffset> probes = Probes(policy, Peer16, burst, burst + TimeSpan.FromSeconds(3));
+
+        Assert.True(policy.HoldYieldOf(Peer16) > 0.6, $"hold yield {policy.HoldYieldOf(Peer16):F3}");
+        Assert.True(probes.Count >= 10, $"{probes.Count} probes"); // the sparse peer's hold made at most 6 (above)
     }
 
     [Fact]
@@ -229,6 +339,7 @@ public sealed class ReplyExpectationTests
     public void Due_NothingExpectedForLong_PeerForgottenButTheRttRemains()
     {
         var policy = new ReplyExpectation();
+        Warm(policy, Peer16, T0);
         policy.Sent(Peer16, T0);
         policy.Arrived(Peer16, T0 + (12 * Ms));
 
