@@ -230,7 +230,7 @@ internal static class Floor
         }
     }
 
-    private static async Task<Measured> RunWorkersAsync(int workers, double seconds, Func<Task<int>> operation, CancellationToken ct)
+    internal static async Task<Measured> RunWorkersAsync(int workers, double seconds, Func<Task<int>> operation, CancellationToken ct)
     {
         var latencies = new ConcurrentBag<double>();
         long bytes = 0, ops = 0;

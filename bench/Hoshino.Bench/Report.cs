@@ -104,15 +104,15 @@ internal static partial class Report
         if (run.Text("scale.json") is { } scaleJson)
         {
             md.Append("\n### Scale: in-process virtual nodes on one bucket (real pumps and S3 store, in-memory TUN)\n\n");
-            md.Append("Idle: every node idle, heartbeats at `--poll-max`. Pair: nodes 0 and 1 send each other a packet every 200 ms, the rest idle. All: every node sends a packet every 200 ms to a random peer. Latency is one-way, TUN to TUN.\n\n");
-            md.Append("| nodes | idle LIST / HEAD per node-second | idle $/node-day | idle store CPU (cores) | pair latency p50 / p99 (ms) | all latency p50 / p90 / p99 / max (ms) | all delivered | all requests/s per node | all requests per packet | all store CPU (cores) |\n|---|---|---|---|---|---|---|---|---|---|\n");
+            md.Append("Idle: every node idle, heartbeats at `--poll-max`. Pair: nodes 0 and 1 send each other a packet every 200 ms, the rest idle. All: every node sends a packet every 200 ms to a random peer. Latency is one-way, TUN to TUN. Store load: the requests per second of all nodes over what the store serves at most (small PUT, GET and DELETE, 32 at a time, measured before the runs); near 100 % the store is at its limit, and latency is its queue.\n\n");
+            md.Append("| nodes | idle LIST / HEAD per node-second | idle $/node-day | idle store CPU (cores) | pair latency p50 / p99 (ms) | all latency p50 / p90 / p99 / max (ms) | all delivered | all requests/s per node | all requests per packet | all store CPU (cores) | all store load |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
             var allP50 = new Dictionary<int, double>();
             foreach (JsonElement r in JsonDocument.Parse(scaleJson).RootElement.EnumerateArray())
             {
                 allP50[r.GetProperty("nodes").GetInt32()] = D(r.GetProperty("all").GetProperty("latency"), "p50");
                 JsonElement idleR = r.GetProperty("idle"), pair = r.GetProperty("pair"), all = r.GetProperty("all");
                 JsonElement pl = pair.GetProperty("latency"), al = all.GetProperty("latency");
-                md.Append(Inv, $"| {r.GetProperty("nodes").GetInt32()} | {D(idleR, "listPerNodePerSecond"):F2} / {(idleR.TryGetProperty("headPerNodePerSecond", out JsonElement h) ? h.GetDouble() : 0):F2} | ${D(idleR, "dollarsPerNodeDay"):F3} | {D(idleR, "storeCpuCores"):F2} | {D(pl, "p50"):F1} / {D(pl, "p99"):F1} | {D(al, "p50"):F1} / {D(al, "p90"):F1} / {D(al, "p99"):F1} / {D(al, "max"):F1} | {all.GetProperty("received").GetInt64()}/{all.GetProperty("sent").GetInt64()} | {D(all, "requestsPerActiveNodePerSecond"):F0} | {D(all, "requestsPerPacket"):F1} | {D(all, "storeCpuCores"):F2} |\n");
+                md.Append(Inv, $"| {r.GetProperty("nodes").GetInt32()} | {D(idleR, "listPerNodePerSecond"):F2} / {(idleR.TryGetProperty("headPerNodePerSecond", out JsonElement h) ? h.GetDouble() : 0):F2} | ${D(idleR, "dollarsPerNodeDay"):F3} | {D(idleR, "storeCpuCores"):F2} | {D(pl, "p50"):F1} / {D(pl, "p99"):F1} | {D(al, "p50"):F1} / {D(al, "p90"):F1} / {D(al, "p99"):F1} / {D(al, "max"):F1} | {all.GetProperty("received").GetInt64()}/{all.GetProperty("sent").GetInt64()} | {D(all, "requestsPerActiveNodePerSecond"):F0} | {D(all, "requestsPerPacket"):F1} | {D(all, "storeCpuCores"):F2} | {StoreLoad(r, all)} |\n");
             }
             if (allP50.TryGetValue(2, out double two) && allP50.Keys.Max() is var most and > 2)
             {
@@ -327,6 +327,18 @@ internal static partial class Report
 
     private static double D(JsonElement e, string name) =>
         e.GetProperty(name) is { ValueKind: JsonValueKind.Number } v ? v.GetDouble() : double.NaN;
+
+    /// <summary>A phase's requests per second, all nodes, over the store's measured capacity; "—" for runs recorded before it was measured.</summary>
+    private static string StoreLoad(JsonElement result, JsonElement phase)
+    {
+        if (!result.TryGetProperty("storeCapacity", out JsonElement c) || c.ValueKind != JsonValueKind.Number)
+        {
+            return "—";
+        }
+        double requests = phase.GetProperty("requests").EnumerateObject().Sum(p => p.Value.GetDouble());
+        double perSecond = requests / D(phase, "seconds");
+        return string.Create(Inv, $"{perSecond:F0} / {c.GetDouble():F0} req/s = {perSecond / c.GetDouble() * 100:F0} %");
+    }
 
     private static string Size(int bytes) => bytes >= 1 << 20 ? $"{bytes >> 20} MiB" : bytes >= 1024 ? $"{bytes >> 10} KiB" : $"{bytes} B";
 

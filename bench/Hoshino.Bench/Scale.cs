@@ -44,10 +44,12 @@ internal static class Scale
         // Each virtual node has an SDK client of its own, as a real node does (its own connection
         // pool, of the daemon's size), whose handler counts that node's HTTP requests.
         S3StoreOptions options = StoreConnection.Options(args, prefix);
+        double capacity = await CapacityAsync(options with { KeyPrefix = $"{prefix}capacity/", MaxConnectionsPerServer = CapacityWorkers }, ct);
+        Console.Error.WriteLine($"scale: the store serves {capacity:F0} small requests/s (PUT, GET, DELETE of 113 B, {CapacityWorkers} at a time)");
         var results = new List<ScaleResult>();
         foreach (int n in counts)
         {
-            ScaleResult result = await RunOneAsync(options with { KeyPrefix = $"{prefix}n{n}/" }, n, plan, egressOptions, ct);
+            ScaleResult result = await RunOneAsync(options with { KeyPrefix = $"{prefix}n{n}/" }, n, plan, egressOptions, ct) with { StoreCapacity = capacity };
             results.Add(result);
             Console.Error.WriteLine(
                 $"scale: {n} nodes: idle {result.Idle.ListPerNodePerSecond:F2} LIST/s/node, {result.Idle.HeadPerNodePerSecond:F2} HEAD/s/node (${result.Idle.DollarsPerNodeDay:F3}/node-day); " +
@@ -134,6 +136,30 @@ internal static class Scale
         return PhaseResult.From(start, end, senders, Interlocked.Read(ref sent), recorder);
     }
 
+    private const int CapacityWorkers = 32;
+
+    /// <summary>
+    /// Requests per second the store serves at most, as the nodes use it: PUT, GET and DELETE of a
+    /// one-ping bundle (113 B), 32 cycles at a time, for 3 s. An offered load near this is a store
+    /// at its limit, where latency is queueing, whatever the nodes do.
+    /// </summary>
+    private static async Task<double> CapacityAsync(S3StoreOptions options, CancellationToken ct)
+    {
+        using var store = S3PacketStore.Create(options);
+        byte[] body = new byte[113];
+        Random.Shared.NextBytes(body);
+        long next = 0;
+        Measured cycles = await Floor.RunWorkersAsync(CapacityWorkers, 3, async () =>
+        {
+            string key = $"{Network.BaseAddress}/capacity/{Interlocked.Increment(ref next):D12}";
+            await store.PutAsync(key, body, ct);
+            await store.GetAsync(key, 1 << 10, ct);
+            await store.DeleteAsync([key], ct);
+            return body.Length;
+        }, ct);
+        return cycles.Ops * 3 / cycles.Seconds;
+    }
+
     private static IPAddress AddressOf(int index)
     {
         byte[] bytes = Network.BaseAddress.GetAddressBytes();
@@ -199,7 +225,9 @@ internal static class Scale
             Operations.Sum(op => byOperation[(int)op] * HoshinoMetrics.PriceOf(op));
     }
 
-    private sealed record ScaleResult(int Nodes, double StartSeconds, double SettleSeconds, IdleResult Idle, PhaseResult Pair, PhaseResult All);
+    /// <summary>One node count's phases; StoreCapacity: small requests per second the store serves at most (<see cref="CapacityAsync"/>).</summary>
+    private sealed record ScaleResult(int Nodes, double StartSeconds, double SettleSeconds, IdleResult Idle, PhaseResult Pair, PhaseResult All,
+        double StoreCapacity = double.NaN);
 
     private sealed record IdleResult(double Seconds, double ListPerNodePerSecond, double HeadPerNodePerSecond, double RequestsPerNodePerSecond, double DollarsPerNodeDay,
         double BenchCpuCores, double StoreCpuCores)
