@@ -27,8 +27,8 @@ internal sealed partial class InboxFetcher
     private readonly InboxLedger _ledger;
     private readonly IngressReports _reports;
     private readonly Action<Address16> _deliveredV1;
-    /// <summary>What each sender may make this node spend on junk (loop only).</summary>
-    private readonly RejectLimiter _limiter = new();
+    /// <summary>What each sender may make this node spend on junk (shared with the v2 receiver).</summary>
+    private readonly RejectLimiter _limiter;
 
     /// <param name="tun">Where packets go.</param>
     /// <param name="store">Where the inbox is.</param>
@@ -39,8 +39,9 @@ internal sealed partial class InboxFetcher
     /// <param name="ledger">Remembers what was delivered.</param>
     /// <param name="reports">Counts and logs refusals and store failures.</param>
     /// <param name="deliveredV1">A sender's v1 object was delivered (it writes v1 now).</param>
+    /// <param name="limiter">Each sender's budget for junk, shared with the v2 receiver.</param>
     public InboxFetcher(ITunDevice tun, IPacketStore store, Address16 self, HoshinoMetrics metrics, ILogger logger, IngressOptions options,
-        InboxLedger ledger, IngressReports reports, Action<Address16> deliveredV1)
+        InboxLedger ledger, IngressReports reports, Action<Address16> deliveredV1, RejectLimiter limiter)
     {
         _tun = tun;
         _store = store;
@@ -51,6 +52,7 @@ internal sealed partial class InboxFetcher
         _ledger = ledger;
         _reports = reports;
         _deliveredV1 = deliveredV1;
+        _limiter = limiter;
     }
 
     /// <summary>

@@ -83,10 +83,12 @@ public sealed partial class IngressPump : IDisposable
         _lister = new InboxLister(store, _inbox, options.ListLimit, time);
         _deleter = new InboxDeleter(store, metrics, _lister.NextOrder, _reports.StoreFailed);
         metrics.HeartbeatInterval = _heartbeat.Interval;
+        // One junk budget per sender for both paths: junk written both ways drains one bucket.
+        var limiter = new RejectLimiter();
         _streams = new StreamReceiver(tun, store, _self, metrics, time, logger, options, _reports.Reject, RequestListing, _reports.StoreFailed,
-            _lister.NextOrder);
+            _lister.NextOrder, limiter);
         _triage = new InboxTriage(_ledger, metrics, _reports, _self, options, Node.AddressLease.KeyOf(_self), _doorbell.Key);
-        _fetcher = new InboxFetcher(tun, store, _self, metrics, logger, options, _ledger, _reports, _streams.Forget);
+        _fetcher = new InboxFetcher(tun, store, _self, metrics, logger, options, _ledger, _reports, _streams.Forget, limiter);
     }
 
     /// <summary>The transport v2 receiver (tests step it directly).</summary>

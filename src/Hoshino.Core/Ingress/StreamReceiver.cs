@@ -38,6 +38,10 @@ internal sealed partial class StreamReceiver
     private readonly ReplyExpectation _expectation;
     private readonly InboxDeleter _deleter;
     private readonly StreamFetcher _fetcher;
+    /// <summary>Each sender's budget for junk, shared with the v1 path: charged for GETs of listed names.</summary>
+    private readonly RejectLimiter _limiter;
+    /// <summary>GETs in flight that took a token (loop only): its answer gives it back unless the object was junk.</summary>
+    private readonly HashSet<StreamKey> _charged = [];
     private readonly ConcurrentQueue<(IReadOnlyList<(StoredObject Item, StreamKey Key)> Names, long Order)> _listings = new();
     /// <summary>Per peer, this node's first send to it since the loop last looked: the base of an RTT sample.</summary>
     private readonly ConcurrentDictionary<Address16, DateTimeOffset> _sent = new();
@@ -66,11 +70,12 @@ internal sealed partial class StreamReceiver
     /// <param name="requestListing">Asks the pump to LIST the inbox soon; any thread.</param>
     /// <param name="storeFailed">Logs a store failure (rate-limited by the pump); any thread.</param>
     /// <param name="nextOrder">Stamps a delete's confirmation in the pump's sequence of LIST starts (see <see cref="Listed"/>); any thread.</param>
+    /// <param name="limiter">Each sender's budget for junk, shared with the v1 path.</param>
     /// <param name="ledgerOptions">The ledger's bounds (defaults: ADR 0010).</param>
     /// <param name="expectationOptions">The probe windows (defaults: ADR 0010).</param>
     public StreamReceiver(ITunDevice tun, IPacketStore store, Address16 self, HoshinoMetrics metrics, TimeProvider time, ILogger logger,
         IngressOptions options, Action<string, RejectReason> reject, Action requestListing, Action<string, Exception> storeFailed,
-        Func<long> nextOrder, StreamLedgerOptions? ledgerOptions = null, ReplyExpectationOptions? expectationOptions = null)
+        Func<long> nextOrder, RejectLimiter limiter, StreamLedgerOptions? ledgerOptions = null, ReplyExpectationOptions? expectationOptions = null)
     {
         _tun = tun;
         _self = self;
@@ -80,6 +85,7 @@ internal sealed partial class StreamReceiver
         _options = options;
         _reject = reject;
         _requestListing = requestListing;
+        _limiter = limiter;
         _ledger = new StreamLedger<Bundle>(self, ledgerOptions ?? new StreamLedgerOptions { MaxClockSkew = options.MaxClockSkew });
         _expectation = new ReplyExpectation(expectationOptions ?? new ReplyExpectationOptions { HoldMaxInterval = options.PollMax });
         // Confirmations in the pump's order of LIST starts: a listing begun before one may still show what it deleted.
@@ -266,6 +272,10 @@ internal sealed partial class StreamReceiver
     private void Apply(Answer answer, DateTimeOffset now)
     {
         Interlocked.Decrement(ref _inFlight);
+        if (_charged.Remove(answer.Key) && answer.Outcome != Outcome.Invalid)
+        {
+            _limiter.Delivered(answer.Key.Source); // not junk: valid, gone, or not fetched
+        }
         bool probe = !_listed.Contains(answer.Key);
         switch (answer.Outcome)
         {
@@ -339,8 +349,29 @@ internal sealed partial class StreamReceiver
         foreach (StreamKey key in decisions.Gets)
         {
             Interlocked.Increment(ref _inFlight);
-            _ = _fetcher.FetchAsync(key, cancellationToken);
+            StartGet(key, now, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// GETs <paramref name="key"/>, or, for a listed name whose sender's junk budget is spent
+    /// (<see cref="RejectLimiter"/>), answers it at once as refused (<c>rate_limited</c>): the name is
+    /// deleted unread and its number counts as handled. A listing can name thousands of junk
+    /// objects; only listed names are charged, because probes and holes are this node's own
+    /// guesses, bounded by the expectation and the hole bound, and cost their sender nothing.
+    /// </summary>
+    private void StartGet(StreamKey key, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (_listed.Contains(key))
+        {
+            if (!_limiter.TryFetch(key.Source, now))
+            {
+                Answered(new Answer(key, Outcome.Invalid, null, 0, RejectReason.RateLimited));
+                return;
+            }
+            _charged.Add(key);
+        }
+        _ = _fetcher.FetchAsync(key, cancellationToken);
     }
 
     /// <summary>A fetch's answer, from its task: for the loop to apply.</summary>
