@@ -47,7 +47,7 @@ internal sealed partial class StreamReceiver
     private readonly ConcurrentDictionary<Address16, DateTimeOffset> _sent = new();
     private readonly ConcurrentQueue<Answer> _answers = new();
     /// <summary>Senders with a v2 stream: their replies are probed by name, so a send to them needs no LIST linger. Written by the loop.</summary>
-    private readonly ConcurrentDictionary<Address16, byte> _streamPeers = new();
+    private readonly StreamPeers _streamPeers;
     /// <summary>Names the latest listing showed (loop only): a GET of anything else is a probe.</summary>
     private HashSet<StreamKey> _listed = [];
     /// <summary>Names waiting for their delete, in the one in flight, or deleted after a listing began (loop only).</summary>
@@ -87,6 +87,7 @@ internal sealed partial class StreamReceiver
         _requestListing = requestListing;
         _limiter = limiter;
         _ledger = new StreamLedger<Bundle>(self, ledgerOptions ?? new StreamLedgerOptions { MaxClockSkew = options.MaxClockSkew });
+        _streamPeers = new StreamPeers(_ledger.Options.MaxStreams);
         _expectation = new ReplyExpectation(expectationOptions ?? new ReplyExpectationOptions { HoldMaxInterval = options.PollMax });
         // Confirmations in the pump's order of LIST starts: a listing begun before one may still show what it deleted.
         _deleter = new InboxDeleter(store, metrics, nextOrder, storeFailed);
@@ -120,13 +121,13 @@ internal sealed partial class StreamReceiver
     }
 
     /// <summary>Whether <paramref name="peer"/> has sent this node a v2 stream: then its reply is found by name, not by LIST.</summary>
-    public bool Knows(Address16 peer) => _streamPeers.ContainsKey(peer);
+    public bool Knows(Address16 peer) => _streamPeers.Knows(peer);
 
     /// <summary>
     /// <paramref name="peer"/> just delivered a v1 object: it writes v1 now (restarted without v2,
     /// say), so replies from it are the LIST loop's to find again. Any thread.
     /// </summary>
-    public void Forget(Address16 peer) => _streamPeers.TryRemove(peer, out _);
+    public void Forget(Address16 peer) => _streamPeers.Forget(peer);
 
     /// <summary>Runs until <paramref name="stoppingToken"/> fires; then lets started deletes finish (briefly).</summary>
     public async Task RunAsync(CancellationToken stoppingToken)
@@ -260,7 +261,7 @@ internal sealed partial class StreamReceiver
             _ledger.Listed(keys, now);
             foreach (StreamKey key in keys)
             {
-                Remember(key.Source);
+                _streamPeers.Remember(key.Source);
             }
         }
         if (listed is not null)
@@ -310,7 +311,7 @@ internal sealed partial class StreamReceiver
         {
             (int written, _) = TunDelivery.Write(_tun, _metrics, delivery.Body.Body, delivery.Body.Frames);
             _expectation.Arrived(delivery.Key.Source, now);
-            Remember(delivery.Key.Source);
+            _streamPeers.Remember(delivery.Key.Source);
             Log.StreamObjectWritten(_logger, delivery.Key.ToString(), written);
         }
         foreach (StreamRejection rejection in decisions.Rejects)
@@ -379,15 +380,6 @@ internal sealed partial class StreamReceiver
     {
         _answers.Enqueue(answer);
         Signal();
-    }
-
-    private void Remember(Address16 source)
-    {
-        if (_streamPeers.Count >= _ledger.Options.MaxStreams && !_streamPeers.ContainsKey(source))
-        {
-            _streamPeers.Clear(); // a bound; peers forgotten are relearned from their next object
-        }
-        _streamPeers.TryAdd(source, 0);
     }
 
     internal static RejectReason ReasonOf(StreamReject reason) => reason switch

@@ -105,21 +105,7 @@ public sealed class HostileInboxTests(StoreNetwork network) : NodePairTest(netwo
 
         await Parallel.ForEachAsync(junk, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = Ct },
             async (key, ct) => await Pair.Store.PutAsync(key, random, ct));
-        // The setup: stored, and still waiting or already handled by B (it lists every --list-max on
-        // its own); a delete sent but not yet confirmed is in neither count, so look again.
-        int waiting = 0;
-        double handled = 0;
-        for (int i = 0; i < 100; i++)
-        {
-            waiting = (await Pair.BundlesInAsync(Pair.B.Address, Ct)).Count;
-            handled = Netns.Metric(await Pair.B.LocalMetricsAsync(), "hoshino_deleted_objects_total") - Netns.Metric(before, "hoshino_deleted_objects_total");
-            if (waiting + handled >= junk.Count)
-            {
-                break;
-            }
-            await Task.Delay(100, Ct);
-        }
-        Assert.True(waiting + handled >= junk.Count, $"the junk was not stored: {waiting} waiting, {handled} deleted");
+        await AssertStoredAsync(junk.Count, before);
         await Pair.RingAsync(Pair.B.Address, Ct);
 
         string after = before;
