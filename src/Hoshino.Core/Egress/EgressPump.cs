@@ -29,7 +29,8 @@ public sealed partial class EgressPump : IDisposable
     private readonly EgressOptions _options;
     private readonly SendWindowOptions _windowOptions;
     private readonly BundleUploader _uploader;
-    private readonly DoorbellRinger _ringer;
+    /// <summary>Rings destinations' doorbells (ADR 0007); the same type an idle receiver checks its own with.</summary>
+    private readonly Doorbell _doorbell;
     private readonly Lock _lock = new();
     /// <summary>Destinations with packets queued or PUTs in flight; a destination with neither has no entry.</summary>
     private readonly Dictionary<Address16, DestinationSender> _senders = [];
@@ -65,7 +66,7 @@ public sealed partial class EgressPump : IDisposable
         _options = options;
         _windowOptions = new SendWindowOptions { RingAfter = options.RingAfter };
         _uploader = new BundleUploader(store, metrics, time, logger, options);
-        _ringer = new DoorbellRinger(store, ids, metrics, time, logger, options);
+        _doorbell = new Doorbell(store, _self, time, metrics, logger);
         _streams = new StreamTable(options.MaxIdleStreams, options.StreamIdleLifetime);
         _ringRule = new RingRule(options.RingAfter);
         metrics.ObserveEgressQueue(() => Volatile.Read(ref _queuedPackets));
@@ -279,7 +280,7 @@ public sealed partial class EgressPump : IDisposable
         bool rung = false;
         try
         {
-            rung = await _ringer.RingAsync(destination, _abort.Token);
+            rung = await _doorbell.RingAsync(destination, _options.RetryMinDelay, _abort.Token);
         }
         catch (ObjectDisposedException)
         {

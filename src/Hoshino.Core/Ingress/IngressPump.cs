@@ -14,15 +14,16 @@ namespace Hoshino.Ingress;
 /// those packets), GETs what is new concurrently, validates it, writes the packets in key order
 /// (so each sender's packets keep their order), and only then deletes what was handled. A crash can
 /// duplicate a packet, never lose one. Nothing from an invalid object reaches the kernel.
+/// This type is the loop and its pacing (heartbeat, doorbell, pokes); the parts of a poll are
+/// their own: <see cref="InboxLister"/> (LIST, one ahead), <see cref="InboxTriage"/> (what a listing
+/// comes to), <see cref="InboxFetcher"/> (GET, validate, write), <see cref="InboxDeleter"/>, and
+/// <see cref="StreamReceiver"/> for transport v2 names.
 /// </summary>
 public sealed partial class IngressPump : IDisposable
 {
-    private readonly ITunDevice _tun;
     private readonly IPacketStore _store;
     private readonly Address16 _self;
     private readonly string _inbox;
-    private readonly string _leaseKey;
-    private readonly string _doorbellKey;
     /// <summary>This node's doorbell: the idle poll's HEAD, created on a 403 (ADR 0007).</summary>
     private readonly Doorbell _doorbell;
     private readonly HoshinoMetrics _metrics;
@@ -30,13 +31,17 @@ public sealed partial class IngressPump : IDisposable
     private readonly ILogger _logger;
     private readonly IngressOptions _options;
     private readonly Heartbeat _heartbeat;
-    private readonly LogLimiter _failureLog;
-    private readonly LogLimiter _rejectLog;
     private readonly LogLimiter _givenUpLog;
     /// <summary>Delivered, recent, deleting and given-up keys: the protocol state that spans polls (loop only).</summary>
     private readonly InboxLedger _ledger;
-    /// <summary>What each sender may make this node spend on junk (loop only).</summary>
-    private readonly RejectLimiter _limiter = new();
+    /// <summary>Counts and logs what both paths refuse, and store failures.</summary>
+    private readonly IngressReports _reports;
+    /// <summary>LISTs the inbox, the next one possibly ahead; orders LIST starts and delete confirmations.</summary>
+    private readonly InboxLister _lister;
+    /// <summary>Sorts each listing into what to fetch, delete, and hand to the stream receiver.</summary>
+    private readonly InboxTriage _triage;
+    /// <summary>The v1 GETs, validation and writes of one poll.</summary>
+    private readonly InboxFetcher _fetcher;
     /// <summary>Whether an idle node answers a ring with a LIST (loop only).</summary>
     private readonly RingBackoff _rings;
     /// <summary>The delete in flight, one at a time, in the background.</summary>
@@ -46,15 +51,6 @@ public sealed partial class IngressPump : IDisposable
     private string? _doorbellTag;
     private bool _listedOnce;
     private long _lastListTimestamp;
-    /// <summary>
-    /// The next LIST, started while the GETs of the last poll that found work were in flight: under
-    /// load the loop then takes max(LIST, GET + write) per cycle instead of their sum.
-    /// </summary>
-    private Task<Listing>? _nextListing;
-    /// <summary>Orders LIST starts and delete confirmations, which happen on different tasks.</summary>
-    private long _order;
-    /// <summary>How long the last LIST took; paces empty polls (<see cref="Pace"/>).</summary>
-    private TimeSpan _lastListDuration;
     private long _lastWork;
     /// <summary>The transport v2 path: streams read by name (its own loop; this one hands it listings).</summary>
     private readonly StreamReceiver _streams;
@@ -71,28 +67,28 @@ public sealed partial class IngressPump : IDisposable
         ILogger<IngressPump> logger, IngressOptions options, Action? wentIdle = null)
     {
         _wentIdle = wentIdle;
-        _tun = tun;
         _store = store;
         _self = Address16.From(self);
         _inbox = ObjectKey.InboxOf(_self);
-        _leaseKey = Node.AddressLease.KeyOf(_self);
         _doorbell = new Doorbell(store, _self, time, metrics);
-        _doorbellKey = _doorbell.Key;
         _metrics = metrics;
         _time = time;
         _logger = logger;
         _options = options;
         _heartbeat = new Heartbeat(options.PollMin, options.PollMax, options.Linger, time);
-        _failureLog = new LogLimiter(time, TimeSpan.FromSeconds(10));
-        _rejectLog = new LogLimiter(time, TimeSpan.FromSeconds(10));
         _givenUpLog = new LogLimiter(time, TimeSpan.FromSeconds(60));
-        _keyLogs = NewKeyLogs(time);
+        _reports = new IngressReports(metrics, time, logger, options);
         _ledger = new InboxLedger(options.MaxPacketAge, options.ListLimit);
         _rings = new RingBackoff(options.PollMax, options.ListMax);
-        _deleter = new InboxDeleter(store, metrics, () => Interlocked.Increment(ref _order), StoreFailed);
+        _lister = new InboxLister(store, _inbox, options.ListLimit, time);
+        _deleter = new InboxDeleter(store, metrics, _lister.NextOrder, _reports.StoreFailed);
         metrics.HeartbeatInterval = _heartbeat.Interval;
-        _streams = new StreamReceiver(tun, store, _self, metrics, time, logger, options, Reject, RequestListing, StoreFailed,
-            () => Interlocked.Increment(ref _order));
+        // One junk budget per sender for both paths: junk written both ways drains one bucket.
+        var limiter = new RejectLimiter();
+        _streams = new StreamReceiver(tun, store, _self, metrics, time, logger, options, _reports.Reject, RequestListing, _reports.StoreFailed,
+            _lister.NextOrder, limiter);
+        _triage = new InboxTriage(_ledger, metrics, _reports, _self, options, Node.AddressLease.KeyOf(_self), _doorbell.Key);
+        _fetcher = new InboxFetcher(tun, store, _self, metrics, logger, options, _ledger, _reports, _streams.Forget, limiter);
     }
 
     /// <summary>The transport v2 receiver (tests step it directly).</summary>
@@ -145,7 +141,7 @@ public sealed partial class IngressPump : IDisposable
                 {
                     _lastWork = _time.GetTimestamp();
                 }
-                TimeSpan wait = Pace(outcome, _heartbeat.Next(outcome), _lastListDuration, _time.GetElapsedTime(_lastWork));
+                TimeSpan wait = Pace(outcome, _heartbeat.Next(outcome), _lister.LastDuration, _time.GetElapsedTime(_lastWork));
                 if (!wasIdle && _heartbeat.Interval >= _options.PollMax)
                 {
                     _wentIdle?.Invoke();
@@ -160,10 +156,7 @@ public sealed partial class IngressPump : IDisposable
         finally
         {
             await streams.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            if (_nextListing is { } listing)
-            {
-                await ((Task)listing).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
+            await _lister.DrainAsync();
             // Let a delete already sent finish, so what was delivered is not delivered again after a restart.
             await _deleter.DrainAsync(TimeSpan.FromSeconds(2), _time);
             // Leave nothing behind: the next start lists before it trusts the doorbell (DELETE is free on AWS).
@@ -217,21 +210,21 @@ public sealed partial class IngressPump : IDisposable
         {
             return await PollOnceAsync(cancellationToken);
         }
-        DiscardNextListing(); // idle now: by the next LIST it would be stale
+        _lister.DiscardAhead(); // idle now: by the next LIST it would be stale
         DoorbellCheck check = await _doorbell.CheckAsync(_doorbellTag, _options.ListMax, cancellationToken);
         switch (check.State)
         {
             case DoorbellState.Created:
                 if (check.Error is { } createFailure)
                 {
-                    StoreFailed("creating the doorbell (s3:PutObject on KEYPREFIX{node}/doorbell, which deploy/terraform grants; idle polls fall back to LIST)", createFailure);
+                    _reports.StoreFailed("creating the doorbell (s3:PutObject on KEYPREFIX{node}/doorbell, which deploy/terraform grants; idle polls fall back to LIST)", createFailure);
                 }
                 return await PollOnceAsync(cancellationToken);
             case DoorbellState.Refused:
-                StoreFailed("checking the doorbell", check.Error!);
+                _reports.StoreFailed("checking the doorbell", check.Error!);
                 return await PollOnceAsync(cancellationToken);
             case DoorbellState.Failed:
-                StoreFailed("checking the doorbell", check.Error!);
+                _reports.StoreFailed("checking the doorbell", check.Error!);
                 return PollOutcome.Congested;
             case DoorbellState.Quiet:
                 return PollOutcome.Idle;
@@ -272,210 +265,44 @@ public sealed partial class IngressPump : IDisposable
         long listStarted, listOrder;
         try
         {
-            Task<Listing> pending = _nextListing ?? ListAsync(cancellationToken);
-            _nextListing = null;
-            (listing, listStarted, listOrder) = await pending;
+            (listing, listStarted, listOrder) = await _lister.ListAsync(cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            StoreFailed("listing", ex);
+            _reports.StoreFailed("listing", ex);
             return PollOutcome.Congested;
         }
         _lastListTimestamp = listStarted;
         _listedOnce = true;
-        _doorbellTag = null;
         _listedStreams = false;
-        _ledger.ListingSeen(listing);
+        DateTimeOffset now = _time.GetUtcNow();
+        Triage triage = _triage.Sort(listing, listOrder, now);
+        _doorbellTag = triage.DoorbellTag;
         if (listing.Count == 0)
         {
             return PollOutcome.Idle;
         }
-        // Each sender's v1 objects are written in key order, and not every store lists in order
-        // (S3 Express One Zone directory buckets do not): sort here, not by trusting the store.
-        listing = InKeyOrder(listing);
-        var streamNames = new List<(StoredObject, StreamKey)>();
-
-        var toDelete = new List<string>();
-        var wanted = new List<Wanted>();
-        DateTimeOffset now = _time.GetUtcNow();
-        _ledger.ForgetExpired(now);
-        long pollBytes = 0;
-        foreach (StoredObject item in listing)
-        {
-            if (item.Key == _leaseKey)
-            {
-                continue; // the node's own address lease (Node/AddressLease.cs), not a bundle
-            }
-            if (item.Key == _doorbellKey)
-            {
-                _doorbellTag = item.Tag; // never fetched, never delivered: only its tag matters
-                continue;
-            }
-            if (StreamKey.TryParse(item.Key, out StreamKey? streamKey))
-            {
-                streamNames.Add((item, streamKey.Value)); // v2: the stream receiver reads it by name
-                continue;
-            }
-            switch (_ledger.Classify(item.Key, listOrder))
-            {
-                case InboxLedger.Verdict.Skip:
-                    continue; // handled; its delete is in flight, took effect after this listing began, or was given up
-                case InboxLedger.Verdict.DeleteAgain:
-                    _metrics.DuplicateSuppressed(); // written already, but its delete failed: delete again, never write again
-                    toDelete.Add(item.Key);
-                    continue;
-                case InboxLedger.Verdict.Replay:
-                    Reject(item.Key, RejectReason.Replay);
-                    toDelete.Add(item.Key);
-                    continue;
-            }
-            RejectReason reason = KeyScreen.Screen(item, now, _self, _options, out ObjectKey parsed);
-            if (reason != RejectReason.None)
-            {
-                Reject(item.Key, reason);
-                toDelete.Add(item.Key);
-                continue;
-            }
-            if (pollBytes > 0 && pollBytes + item.Size > _options.MaxBytesPerPoll)
-            {
-                continue; // enough for one poll: the next one takes the rest
-            }
-            pollBytes += item.Size;
-            wanted.Add(new Wanted(parsed, item.Key, item.Size));
-        }
-
-        _ledger.ForgetDeletedBefore(listOrder);
-        if (streamNames.Count > 0)
+        if (triage.StreamNames.Count > 0)
         {
             _listedStreams = true;
-            _streams.Listed(streamNames, listOrder);
+            _streams.Listed(triage.StreamNames, listOrder);
         }
-        if (wanted.Count > 0 && listing.Count < _options.ListLimit)
+        if (triage.Wanted.Count > 0 && listing.Count < _options.ListLimit)
         {
             // More is likely on its way: list again while these GETs run. Keys handled meanwhile are
             // in the ledger by the time that listing is read. Not with a backlog past one page: that
             // listing would be the same page again, all in flight.
-            _nextListing = ListAsync(cancellationToken);
+            _lister.StartAhead(cancellationToken);
         }
 
-        Delivery delivery = await DeliverAsync(wanted, toDelete, now, cancellationToken);
-        await StartDeleteAsync(toDelete, cancellationToken);
+        Delivery delivery = await _fetcher.DeliverAsync(triage.Wanted, triage.ToDelete, now, cancellationToken);
+        await StartDeleteAsync(triage.ToDelete, cancellationToken);
         if (delivery.TunRefused || (delivery.StoreFailures > 0 && delivery.Fetched == 0))
         {
             return PollOutcome.Congested; // the kernel or the store cannot keep up; one bad object alone is not that
         }
         // Only delivered packets are work: junk, however much, does not keep the node polling fast.
         return delivery.Packets > 0 ? PollOutcome.Work : PollOutcome.Idle;
-    }
-
-    private static IReadOnlyList<StoredObject> InKeyOrder(IReadOnlyList<StoredObject> listing)
-    {
-        for (int i = 1; i < listing.Count; i++)
-        {
-            if (string.CompareOrdinal(listing[i - 1].Key, listing[i].Key) > 0)
-            {
-                return [.. listing.OrderBy(o => o.Key, StringComparer.Ordinal)];
-            }
-        }
-        return listing;
-    }
-
-    /// <summary>An object the listing offered that passed screening: fetch it.</summary>
-    private readonly record struct Wanted(ObjectKey Key, string Name, long Size);
-
-    /// <summary>What one poll's fetching and writing came to.</summary>
-    private readonly record struct Delivery(int Packets, int Fetched, int StoreFailures, bool TunRefused);
-
-    /// <summary>
-    /// Fetches <paramref name="wanted"/> in a window ahead of the writer (at most
-    /// <see cref="IngressOptions.MaxConcurrentGets"/> GETs and <see cref="IngressOptions.MaxBytesInFlight"/>
-    /// listed bytes), writes each object's packets in listing order and lets go of its body before
-    /// the next: memory stays bounded however long the inbox. Adds every handled key to
-    /// <paramref name="toDelete"/>; an object whose GET failed transiently stays for the next poll.
-    /// </summary>
-    private async Task<Delivery> DeliverAsync(List<Wanted> wanted, List<string> toDelete, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        int packets = 0, fetched = 0, failures = 0;
-        bool tunRefused = false;
-        var window = new Queue<(Wanted Object, Task<byte[]?> Body)>();
-        long windowBytes = 0;
-        int next = 0;
-        var frames = new List<Range>();
-        try
-        {
-            while (next < wanted.Count || window.Count > 0)
-            {
-                while (next < wanted.Count && window.Count < _options.MaxConcurrentGets
-                    && (window.Count == 0 || windowBytes + wanted[next].Size <= _options.MaxBytesInFlight))
-                {
-                    Wanted start = wanted[next++];
-                    if (!_limiter.TryFetch(start.Key.Source, now))
-                    {
-                        Reject(start.Name, RejectReason.RateLimited); // its sender's objects keep failing: not worth a GET now
-                        toDelete.Add(start.Name);
-                        continue;
-                    }
-                    window.Enqueue((start, _store.GetAsync(start.Name, _options.MaxObjectBytes, cancellationToken)));
-                    windowBytes += start.Size;
-                }
-                if (window.Count == 0)
-                {
-                    continue;
-                }
-                (Wanted item, Task<byte[]?> fetch) = window.Dequeue();
-                windowBytes -= item.Size;
-                byte[]? body;
-                try
-                {
-                    body = await fetch;
-                }
-                catch (PacketStoreException ex) when (ex.Kind is StoreErrorKind.TooLarge or StoreErrorKind.Unreadable)
-                {
-                    // Too large, archived, or encrypted with a key we lack: retrying will not
-                    // change it, and leaving it would have every later poll stumble over it again.
-                    Reject(item.Name, ex.Kind == StoreErrorKind.TooLarge ? RejectReason.TooLarge : RejectReason.Unfetchable);
-                    toDelete.Add(item.Name);
-                    continue;
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-                {
-                    // Left in place; the next poll tries again until it is too old (MaxPacketAge) and deleted unread.
-                    StoreFailed("fetching " + LogText.Escape(item.Name), ex);
-                    failures++;
-                    continue;
-                }
-                fetched++;
-                if (body is null)
-                {
-                    continue; // gone since the listing
-                }
-                // With a network key, a sealed body is decrypted in place: the frames then point at plaintext in body.
-                RejectReason reason = TunDelivery.Open(body, item.Name, item.Key.Source, _self, _options, frames);
-                if (reason != RejectReason.None)
-                {
-                    Reject(item.Name, reason); // its GET's token is not given back (RejectLimiter)
-                    toDelete.Add(item.Name);
-                    continue;
-                }
-                (int written, bool refused) = TunDelivery.Write(_tun, _metrics, body, frames);
-                tunRefused |= refused;
-                packets += written;
-                _limiter.Delivered(item.Key.Source);
-                _streams.Forget(item.Key.Source); // a v1 writer: its replies are found by LIST, so a send to it lingers
-                _ledger.Delivered(item.Name, item.Key.Id.Time);
-                toDelete.Add(item.Name);
-                Log.BundleWritten(_logger, item.Name, written);
-            }
-        }
-        finally
-        {
-            // Cancelled mid-window: observe the GETs still running so none faults unobserved.
-            while (window.TryDequeue(out (Wanted Object, Task<byte[]?> Body) rest))
-            {
-                await ((Task)rest.Body).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-        }
-        return new Delivery(packets, fetched, failures, tunRefused);
     }
 
     /// <summary>
@@ -508,49 +335,6 @@ public sealed partial class IngressPump : IDisposable
             {
                 Log.DeleteGivenUp(_logger, LogText.Escape(givenUp[0]), givenUp.Count, InboxLedger.MaxDeleteRefusals, suppressed);
             }
-        }
-    }
-
-    /// <summary>A listing, with when it was asked for (it shows the inbox as of about then) and its place in <see cref="_order"/>.</summary>
-    private readonly record struct Listing(IReadOnlyList<StoredObject> Objects, long Started, long Order);
-
-    private async Task<Listing> ListAsync(CancellationToken cancellationToken)
-    {
-        long started = _time.GetTimestamp();
-        long order = Interlocked.Increment(ref _order);
-        IReadOnlyList<StoredObject> objects = await _store.ListAsync(_inbox, _options.ListLimit, cancellationToken);
-        _lastListDuration = _time.GetElapsedTime(started);
-        return new Listing(objects, started, order);
-    }
-
-    private void DiscardNextListing()
-    {
-        if (_nextListing is { } listing)
-        {
-            _nextListing = null;
-            _ = listing.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
-                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        }
-    }
-
-    private void Reject(string key, RejectReason reason)
-    {
-        _metrics.ObjectRejected(reason);
-        if (IsKeyMismatch(reason))
-        {
-            LogKeyMismatch(LogText.Escape(key), reason);
-        }
-        else if (_rejectLog.TryEnter(out long suppressed))
-        {
-            Log.ObjectRejected(_logger, LogText.Escape(key), MetricLabels.Of(reason), suppressed);
-        }
-    }
-
-    private void StoreFailed(string operation, Exception ex)
-    {
-        if (_failureLog.TryEnter(out long suppressed))
-        {
-            Log.StoreFailed(_logger, operation, ex.Message, suppressed);
         }
     }
 

@@ -10,7 +10,10 @@ namespace Hoshino.Ingress;
 /// sender's objects are deleted unread. <c>burst</c> must exceed the GETs a node has in flight, so
 /// that a sender whose objects deliver never notices. At most <c>maxSenders</c> buckets are kept
 /// (a network without IAM lets a writer claim any of 2^64 names); senders beyond that share one.
-/// Pure and clock-free: times come in as arguments. Not thread-safe: the polling loop owns it.
+/// One budget per sender for both transports: the v1 loop charges its GETs, the v2 receiver the
+/// GETs of listed names (its probes are its own guesses, not a sender's claims), so junk written
+/// both ways drains one bucket. Clock-free: times come in as arguments. Thread-safe (one lock,
+/// held for a dictionary lookup): the two loops share it.
 /// </summary>
 internal sealed class RejectLimiter
 {
@@ -20,6 +23,7 @@ internal sealed class RejectLimiter
     private readonly Dictionary<Address16, Bucket> _buckets = [];
     /// <summary>Shared by senders that arrive while <see cref="_buckets"/> is full.</summary>
     private Bucket _overflow;
+    private readonly Lock _lock = new();
 
     private readonly record struct Bucket(double Tokens, DateTimeOffset At);
 
@@ -32,10 +36,39 @@ internal sealed class RejectLimiter
         _overflow = new Bucket(burst, DateTimeOffset.MinValue);
     }
 
-    public int TrackedSenders => _buckets.Count;
+    public int TrackedSenders
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _buckets.Count;
+            }
+        }
+    }
 
     /// <summary>Takes a token for one GET of an object of <paramref name="sender"/>; false (nothing taken) when its bucket is empty.</summary>
     public bool TryFetch(Address16 sender, DateTimeOffset now)
+    {
+        lock (_lock)
+        {
+            return TryTake(sender, now);
+        }
+    }
+
+    /// <summary>
+    /// The object fetched under <see cref="TryFetch"/> was not junk: delivered, or (v2, where a
+    /// listed name may be gone or the GET may fail) not there or not fetched. Its token comes back.
+    /// </summary>
+    public void Delivered(Address16 sender)
+    {
+        lock (_lock)
+        {
+            Refund(sender);
+        }
+    }
+
+    private bool TryTake(Address16 sender, DateTimeOffset now)
     {
         bool tracked = _buckets.TryGetValue(sender, out Bucket bucket);
         if (!tracked && _buckets.Count >= _maxSenders)
@@ -58,8 +91,7 @@ internal sealed class RejectLimiter
         return true;
     }
 
-    /// <summary>The object fetched under <see cref="TryFetch"/> was delivered: its token comes back.</summary>
-    public void Delivered(Address16 sender)
+    private void Refund(Address16 sender)
     {
         if (_buckets.TryGetValue(sender, out Bucket bucket))
         {

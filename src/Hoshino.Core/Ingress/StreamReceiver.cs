@@ -5,6 +5,8 @@ using Hoshino.Store;
 using Hoshino.Transport;
 using Hoshino.Tunnel;
 using Microsoft.Extensions.Logging;
+using Answer = Hoshino.Ingress.StreamFetcher.Answer;
+using Outcome = Hoshino.Ingress.StreamFetcher.Outcome;
 
 namespace Hoshino.Ingress;
 
@@ -17,11 +19,12 @@ namespace Hoshino.Ingress;
 /// the I/O: GETs by name, concurrently; validation; writes to the TUN in each stream's order; then
 /// deletes. Outside the expectation's windows it makes no requests at all: the idle doorbell is the
 /// pump's. When more probes fall due at once than one LIST costs, it asks the pump for a LIST instead.
+/// Its parts: <see cref="StreamFetcher"/> (GET and validate one name), <see cref="StreamDeletes"/>
+/// (what is waiting for, or in, a delete), <see cref="InboxDeleter"/> (the delete itself).
 /// </summary>
 internal sealed partial class StreamReceiver
 {
     private readonly ITunDevice _tun;
-    private readonly IPacketStore _store;
     private readonly Address16 _self;
     private readonly HoshinoMetrics _metrics;
     private readonly TimeProvider _time;
@@ -29,31 +32,26 @@ internal sealed partial class StreamReceiver
     private readonly IngressOptions _options;
     private readonly Action<string, RejectReason> _reject;
     private readonly Action _requestListing;
-    private readonly Action<string, Exception> _storeFailed;
     /// <summary>Loop only.</summary>
     private readonly StreamLedger<Bundle> _ledger;
     /// <summary>Loop only.</summary>
     private readonly ReplyExpectation _expectation;
     private readonly InboxDeleter _deleter;
+    private readonly StreamFetcher _fetcher;
+    /// <summary>Each sender's budget for junk, shared with the v1 path: charged for GETs of listed names.</summary>
+    private readonly RejectLimiter _limiter;
+    /// <summary>GETs in flight that took a token (loop only): its answer gives it back unless the object was junk.</summary>
+    private readonly HashSet<StreamKey> _charged = [];
     private readonly ConcurrentQueue<(IReadOnlyList<(StoredObject Item, StreamKey Key)> Names, long Order)> _listings = new();
     /// <summary>Per peer, this node's first send to it since the loop last looked: the base of an RTT sample.</summary>
     private readonly ConcurrentDictionary<Address16, DateTimeOffset> _sent = new();
     private readonly ConcurrentQueue<Answer> _answers = new();
     /// <summary>Senders with a v2 stream: their replies are probed by name, so a send to them needs no LIST linger. Written by the loop.</summary>
-    private readonly ConcurrentDictionary<Address16, byte> _streamPeers = new();
+    private readonly StreamPeers _streamPeers;
     /// <summary>Names the latest listing showed (loop only): a GET of anything else is a probe.</summary>
     private HashSet<StreamKey> _listed = [];
-    private List<StreamKey> _toDelete = [];
-    /// <summary>
-    /// Names waiting for their delete or in the one in flight (loop only): a listing that still shows
-    /// them skips them, so a refused name is refused (and counted) once, not once per LIST until it is gone.
-    /// </summary>
-    private readonly HashSet<string> _deleting = new(StringComparer.Ordinal);
-    /// <summary>
-    /// Names deleted, with their delete's confirmation in the pump's order of LIST starts (loop only):
-    /// a listing begun before that may still show them, and skips them, as it skips those in <see cref="_deleting"/>.
-    /// </summary>
-    private readonly Dictionary<string, long> _deleted = new(StringComparer.Ordinal);
+    /// <summary>Names waiting for their delete, in the one in flight, or deleted after a listing began (loop only).</summary>
+    private readonly StreamDeletes _deletes = new();
     private volatile TaskCompletionSource _wake = NewWake();
     private int _inFlight;
     /// <summary>A delete was started and its result not taken yet (loop only).</summary>
@@ -72,14 +70,14 @@ internal sealed partial class StreamReceiver
     /// <param name="requestListing">Asks the pump to LIST the inbox soon; any thread.</param>
     /// <param name="storeFailed">Logs a store failure (rate-limited by the pump); any thread.</param>
     /// <param name="nextOrder">Stamps a delete's confirmation in the pump's sequence of LIST starts (see <see cref="Listed"/>); any thread.</param>
+    /// <param name="limiter">Each sender's budget for junk, shared with the v1 path.</param>
     /// <param name="ledgerOptions">The ledger's bounds (defaults: ADR 0010).</param>
     /// <param name="expectationOptions">The probe windows (defaults: ADR 0010).</param>
     public StreamReceiver(ITunDevice tun, IPacketStore store, Address16 self, HoshinoMetrics metrics, TimeProvider time, ILogger logger,
         IngressOptions options, Action<string, RejectReason> reject, Action requestListing, Action<string, Exception> storeFailed,
-        Func<long> nextOrder, StreamLedgerOptions? ledgerOptions = null, ReplyExpectationOptions? expectationOptions = null)
+        Func<long> nextOrder, RejectLimiter limiter, StreamLedgerOptions? ledgerOptions = null, ReplyExpectationOptions? expectationOptions = null)
     {
         _tun = tun;
-        _store = store;
         _self = self;
         _metrics = metrics;
         _time = time;
@@ -87,19 +85,17 @@ internal sealed partial class StreamReceiver
         _options = options;
         _reject = reject;
         _requestListing = requestListing;
-        _storeFailed = storeFailed;
+        _limiter = limiter;
         _ledger = new StreamLedger<Bundle>(self, ledgerOptions ?? new StreamLedgerOptions { MaxClockSkew = options.MaxClockSkew });
+        _streamPeers = new StreamPeers(_ledger.Options.MaxStreams);
         _expectation = new ReplyExpectation(expectationOptions ?? new ReplyExpectationOptions { HoldMaxInterval = options.PollMax });
         // Confirmations in the pump's order of LIST starts: a listing begun before one may still show what it deleted.
         _deleter = new InboxDeleter(store, metrics, nextOrder, storeFailed);
+        _fetcher = new StreamFetcher(store, self, time, options, storeFailed, key => _listed.Contains(key), Answered);
     }
 
     /// <summary>A fetched, validated object: its body (decrypted, if sealed) and the packets in it.</summary>
     internal sealed record Bundle(byte[] Body, List<Range> Frames);
-
-    private enum Outcome { Found, Missing, Invalid, Failed }
-
-    private readonly record struct Answer(StreamKey Key, Outcome Outcome, Bundle? Bundle, long Size, RejectReason Reason);
 
     internal StreamLedger<Bundle> Ledger => _ledger;
     internal ReplyExpectation Expectation => _expectation;
@@ -125,13 +121,13 @@ internal sealed partial class StreamReceiver
     }
 
     /// <summary>Whether <paramref name="peer"/> has sent this node a v2 stream: then its reply is found by name, not by LIST.</summary>
-    public bool Knows(Address16 peer) => _streamPeers.ContainsKey(peer);
+    public bool Knows(Address16 peer) => _streamPeers.Knows(peer);
 
     /// <summary>
     /// <paramref name="peer"/> just delivered a v1 object: it writes v1 now (restarted without v2,
     /// say), so replies from it are the LIST loop's to find again. Any thread.
     /// </summary>
-    public void Forget(Address16 peer) => _streamPeers.TryRemove(peer, out _);
+    public void Forget(Address16 peer) => _streamPeers.Forget(peer);
 
     /// <summary>Runs until <paramref name="stoppingToken"/> fires; then lets started deletes finish (briefly).</summary>
     public async Task RunAsync(CancellationToken stoppingToken)
@@ -243,19 +239,12 @@ internal sealed partial class StreamReceiver
         HashSet<StreamKey>? listed = null;
         if (newest is ({ } names, long order))
         {
-            // Listings are taken in the order they began: a delete confirmed before this one began is seen by every later one.
-            foreach ((string key, long confirmed) in _deleted)
-            {
-                if (confirmed < order)
-                {
-                    _deleted.Remove(key);
-                }
-            }
+            _deletes.ListingBegan(order);
             listed = [];
             var keys = new List<StreamKey>(names.Count);
             foreach ((StoredObject item, StreamKey key) in names)
             {
-                if (_deleting.Contains(item.Key) || _deleted.ContainsKey(item.Key))
+                if (_deletes.Skips(item.Key))
                 {
                     continue; // handled; its delete is pending, in flight, or took effect after this listing began
                 }
@@ -263,7 +252,7 @@ internal sealed partial class StreamReceiver
                 if (reason != RejectReason.None)
                 {
                     _reject(item.Key, reason);
-                    Delete(key);
+                    _deletes.Add(key);
                     continue;
                 }
                 keys.Add(key);
@@ -272,7 +261,7 @@ internal sealed partial class StreamReceiver
             _ledger.Listed(keys, now);
             foreach (StreamKey key in keys)
             {
-                Remember(key.Source);
+                _streamPeers.Remember(key.Source);
             }
         }
         if (listed is not null)
@@ -284,6 +273,10 @@ internal sealed partial class StreamReceiver
     private void Apply(Answer answer, DateTimeOffset now)
     {
         Interlocked.Decrement(ref _inFlight);
+        if (_charged.Remove(answer.Key) && answer.Outcome != Outcome.Invalid)
+        {
+            _limiter.Delivered(answer.Key.Source); // not junk: valid, gone, or not fetched
+        }
         bool probe = !_listed.Contains(answer.Key);
         switch (answer.Outcome)
         {
@@ -318,7 +311,7 @@ internal sealed partial class StreamReceiver
         {
             (int written, _) = TunDelivery.Write(_tun, _metrics, delivery.Body.Body, delivery.Body.Frames);
             _expectation.Arrived(delivery.Key.Source, now);
-            Remember(delivery.Key.Source);
+            _streamPeers.Remember(delivery.Key.Source);
             Log.StreamObjectWritten(_logger, delivery.Key.ToString(), written);
         }
         foreach (StreamRejection rejection in decisions.Rejects)
@@ -334,7 +327,7 @@ internal sealed partial class StreamReceiver
         }
         foreach (StreamKey key in decisions.Deletes)
         {
-            Delete(key);
+            _deletes.Add(key);
         }
         long holes = _ledger.HolesSkipped, late = _ledger.LateDeliveries;
         _metrics.HolesSkipped(holes - _holesCounted);
@@ -344,102 +337,49 @@ internal sealed partial class StreamReceiver
         if (_deleteInFlight && _deleter.TakeCompleted() is { } done)
         {
             _deleteInFlight = false;
-            DeleteEnded(done);
+            _deletes.Ended(done);
         }
-        if (!_deleteInFlight && _toDelete.Count > 0)
+        if (!_deleteInFlight && _deletes.Waiting > 0)
         {
             // One delete in flight; what is handled meanwhile goes in the next. Ledger order: after the writes above.
-            _deleter.Start([.. _toDelete.Select(k => k.ToString())], cancellationToken);
-            (_deleteInFlight, _toDelete) = (true, []);
+            _deleter.Start(_deletes.TakeWaiting(), cancellationToken);
+            _deleteInFlight = true;
             _deleter.Completion.ContinueWith(static (_, self) => ((StreamReceiver)self!).Signal(), this,
                 CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
         foreach (StreamKey key in decisions.Gets)
         {
             Interlocked.Increment(ref _inFlight);
-            _ = FetchAsync(key, cancellationToken);
-        }
-    }
-
-    /// <summary>GETs one name and validates what comes back; the answer goes to the loop. Never throws.</summary>
-    private async Task FetchAsync(StreamKey key, CancellationToken cancellationToken)
-    {
-        Answer answer;
-        string name = key.ToString();
-        try
-        {
-            StoredBody? stored = await _store.ReadAsync(name, _options.MaxObjectBytes, cancellationToken);
-            answer = stored is null ? new Answer(key, Outcome.Missing, null, 0, RejectReason.None) : Validate(key, name, stored);
-        }
-        catch (PacketStoreException ex) when (ex.Kind == StoreErrorKind.AccessDenied)
-        {
-            // Under the least-privilege policy a GET of a name nobody wrote is 403 (no unconditional
-            // ListBucket): nothing yet. A real denial shows as listed names that never arrive.
-            if (_listed.Contains(key))
-            {
-                _storeFailed("fetching " + LogText.Escape(name) + " (listed, but the GET was refused)", ex);
-            }
-            answer = new Answer(key, Outcome.Missing, null, 0, RejectReason.None);
-        }
-        catch (PacketStoreException ex) when (ex.Kind is StoreErrorKind.TooLarge or StoreErrorKind.Unreadable)
-        {
-            answer = new Answer(key, Outcome.Invalid, null, 0, ex.Kind == StoreErrorKind.TooLarge ? RejectReason.TooLarge : RejectReason.Unfetchable);
-        }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-        {
-            _storeFailed("fetching " + LogText.Escape(name), ex);
-            answer = new Answer(key, Outcome.Failed, null, 0, RejectReason.None);
-        }
-        catch (Exception)
-        {
-            answer = new Answer(key, Outcome.Failed, null, 0, RejectReason.None); // shutting down
-        }
-        _answers.Enqueue(answer);
-        Signal();
-    }
-
-    /// <summary>Age by Last-Modified (the name has no time), then the body against its name, sealing and all.</summary>
-    private Answer Validate(StreamKey key, string name, StoredBody stored)
-    {
-        if (stored.LastModified != default && _time.GetUtcNow() - stored.LastModified > _options.MaxPacketAge)
-        {
-            return new Answer(key, Outcome.Invalid, null, 0, RejectReason.TooOld);
-        }
-        var frames = new List<Range>();
-        RejectReason reason = TunDelivery.Open(stored.Body, name, key.Source, _self, _options, frames);
-        return reason == RejectReason.None
-            ? new Answer(key, Outcome.Found, new Bundle(stored.Body, frames), stored.Body.Length, RejectReason.None)
-            : new Answer(key, Outcome.Invalid, null, 0, reason);
-    }
-
-    private void Delete(StreamKey key)
-    {
-        if (_deleting.Add(key.ToString()))
-        {
-            _toDelete.Add(key);
+            StartGet(key, now, cancellationToken);
         }
     }
 
     /// <summary>
-    /// A delete's result: a name not deleted is listed again and handled again (below its cursor:
-    /// deleted again); a deleted one is skipped by listings begun before its confirmation.
+    /// GETs <paramref name="key"/>, or, for a listed name whose sender's junk budget is spent
+    /// (<see cref="RejectLimiter"/>), answers it at once as refused (<c>rate_limited</c>): the name is
+    /// deleted unread and its number counts as handled. A listing can name thousands of junk
+    /// objects; only listed names are charged, because probes and holes are this node's own
+    /// guesses, bounded by the expectation and the hole bound, and cost their sender nothing.
     /// </summary>
-    private void DeleteEnded(DeleteResult done)
+    private void StartGet(StreamKey key, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        _deleting.ExceptWith(done.Keys);
-        foreach (string key in done.Deleted)
+        if (_listed.Contains(key))
         {
-            _deleted[key] = done.Confirmed;
+            if (!_limiter.TryFetch(key.Source, now))
+            {
+                Answered(new Answer(key, Outcome.Invalid, null, 0, RejectReason.RateLimited));
+                return;
+            }
+            _charged.Add(key);
         }
+        _ = _fetcher.FetchAsync(key, cancellationToken);
     }
 
-    private void Remember(Address16 source)
+    /// <summary>A fetch's answer, from its task: for the loop to apply.</summary>
+    private void Answered(Answer answer)
     {
-        if (_streamPeers.Count >= _ledger.Options.MaxStreams && !_streamPeers.ContainsKey(source))
-        {
-            _streamPeers.Clear(); // a bound; peers forgotten are relearned from their next object
-        }
-        _streamPeers.TryAdd(source, 0);
+        _answers.Enqueue(answer);
+        Signal();
     }
 
     internal static RejectReason ReasonOf(StreamReject reason) => reason switch
@@ -474,15 +414,14 @@ internal sealed partial class StreamReceiver
     /// <summary>At shutdown or when settled: starts what is left to delete and lets it finish (2 s at most).</summary>
     private async Task DrainAsync()
     {
-        DeleteEnded(await _deleter.TakeAsync());
+        _deletes.Ended(await _deleter.TakeAsync());
         _deleteInFlight = false;
-        if (_toDelete.Count > 0)
+        if (_deletes.Waiting > 0)
         {
             using var tidy = new CancellationTokenSource(TimeSpan.FromSeconds(2), _time);
-            _deleter.Start([.. _toDelete.Select(k => k.ToString())], tidy.Token);
-            _toDelete = [];
+            _deleter.Start(_deletes.TakeWaiting(), tidy.Token);
             await _deleter.DrainAsync(TimeSpan.FromSeconds(2), _time);
-            DeleteEnded(await _deleter.TakeAsync());
+            _deletes.Ended(await _deleter.TakeAsync());
         }
     }
 

@@ -1,6 +1,8 @@
 using Hoshino.Diagnostics;
 using Hoshino.Packets;
 using Hoshino.Store;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Hoshino.Transport;
 
@@ -32,11 +34,12 @@ public readonly record struct DoorbellCheck(DoorbellState State, string? Tag, Ex
 /// <summary>
 /// The doorbell of ADR 0007, both ends: <c>{kp}{node}/doorbell</c>, an object whose tag changes on
 /// every ring. A sender rings a destination's doorbell after storing to it after a quiet spell
-/// (<see cref="RingAsync"/>; the decision when is the sender's); an idle receiver HEADs its own
-/// (<see cref="CheckAsync"/>), a twelfth of a LIST's price, and lists only when the tag moved.
-/// Thread-safe for rings; a receiver's checks come from its polling loop only.
+/// (<see cref="RingAsync"/>; the decision when is the sender's: egress's one doorbell rings for
+/// every destination); an idle receiver HEADs its own (<see cref="CheckAsync"/>), a twelfth of a
+/// LIST's price, and lists only when the tag moved. Thread-safe for rings; a receiver's checks come
+/// from its polling loop only.
 /// </summary>
-public sealed class Doorbell
+public sealed partial class Doorbell
 {
     /// <summary>Attempts of one ring: a failed ring is retried twice, then counted as failed (the next bundle rings again).</summary>
     public const int RingAttempts = 3;
@@ -45,18 +48,24 @@ public sealed class Doorbell
     private readonly TimeProvider _time;
     private readonly HoshinoMetrics _metrics;
     private readonly MonotonicUlid _ids;
+    private readonly ILogger _logger;
+    /// <summary>A ring given up is logged at most every 10 s, over all destinations.</summary>
+    private readonly LogLimiter _failureLog;
     private long _created;
 
     /// <param name="store">Where the doorbells are.</param>
     /// <param name="self">This node: its own doorbell is the one <see cref="CheckAsync"/> reads.</param>
     /// <param name="time">The clock.</param>
     /// <param name="metrics">Counts rings sent, failed and retried.</param>
-    public Doorbell(IPacketStore store, Address16 self, TimeProvider time, HoshinoMetrics metrics)
+    /// <param name="logger">Where a ring given up is reported (the ringing pump's logger); none by default.</param>
+    public Doorbell(IPacketStore store, Address16 self, TimeProvider time, HoshinoMetrics metrics, ILogger? logger = null)
     {
         _store = store;
         _time = time;
         _metrics = metrics;
         _ids = new MonotonicUlid(time);
+        _logger = logger ?? NullLogger.Instance;
+        _failureLog = new LogLimiter(time, TimeSpan.FromSeconds(10));
         Key = ObjectKey.DoorbellOf(self);
     }
 
@@ -64,34 +73,48 @@ public sealed class Doorbell
     public string Key { get; }
 
     /// <summary>
-    /// Rings <paramref name="destination"/>'s doorbell: PUTs a fresh body (a new ULID, so the tag
-    /// changes), retrying transient failures up to <see cref="RingAttempts"/> in all, waiting
-    /// <paramref name="retryDelay"/> and then twice that between attempts. Returns null once rung,
-    /// else the last error (counted as a failed ring); throws only when cancelled.
+    /// Rings <paramref name="destination"/>'s doorbell, after the bundle is stored, so a receiver
+    /// woken by it finds the bundle: PUTs a fresh body (a new ULID, so the tag changes), retrying
+    /// transient failures up to <see cref="RingAttempts"/> in all, waiting <paramref name="retryDelay"/>
+    /// and then twice that between attempts. True once rung; false when given up (counted, and
+    /// logged at most every 10 s: the caller has the next bundle ring again, and the receiver's
+    /// periodic full LIST finds this one) or aborted by <paramref name="abort"/> (not counted).
     /// </summary>
-    public async Task<Exception?> RingAsync(Address16 destination, TimeSpan retryDelay, CancellationToken cancellationToken)
+    public async Task<bool> RingAsync(Address16 destination, TimeSpan retryDelay, CancellationToken abort)
     {
         string key = ObjectKey.DoorbellOf(destination);
         byte[] body = ObjectKey.DoorbellBody(_ids.Next());
-        var backoff = new Backoff(retryDelay, TimeSpan.MaxValue, factor: 2, jitter: 0.25);
-        for (int attempt = 1; ; attempt++)
+        try
         {
-            try
+            // No ceiling: three attempts wait twice at most.
+            var backoff = new Backoff(retryDelay, TimeSpan.MaxValue, factor: 2, jitter: 0.25);
+            for (int attempt = 1; ; attempt++)
             {
-                await _store.PutAsync(key, body, cancellationToken);
-                _metrics.DoorbellRung();
-                return null;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                if (attempt >= RingAttempts || ex is PacketStoreException { IsTransient: false })
+                try
                 {
-                    _metrics.DoorbellFailed();
-                    return ex;
+                    await _store.PutAsync(key, body, abort);
+                    _metrics.DoorbellRung();
+                    return true;
                 }
-                _metrics.StoreRetry(StoreOperation.Put);
-                await Task.Delay(backoff.Next(), _time, cancellationToken);
+                catch (Exception ex) when (ex is not OperationCanceledException || !abort.IsCancellationRequested)
+                {
+                    if (attempt >= RingAttempts || ex is PacketStoreException { IsTransient: false })
+                    {
+                        if (_failureLog.TryEnter(out long suppressed))
+                        {
+                            Log.RingFailed(_logger, key, ex.Message, suppressed);
+                        }
+                        _metrics.DoorbellFailed();
+                        return false;
+                    }
+                    _metrics.StoreRetry(StoreOperation.Put);
+                    await Task.Delay(backoff.Next(), _time, abort);
+                }
             }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+        {
+            return false; // shutdown (or the caller's token source disposed mid-ring, as in tests)
         }
     }
 

@@ -1,8 +1,10 @@
 using System.Buffers.Binary;
 using System.Net;
+using System.Security.Cryptography;
 using Hoshino.IntegrationTests.Infrastructure;
 using Hoshino.Packets;
 using Hoshino.Store;
+using Hoshino.Transport;
 
 namespace Hoshino.IntegrationTests.EndToEnd;
 
@@ -81,6 +83,54 @@ public sealed class HostileInboxTests(StoreNetwork network) : NodePairTest(netwo
         Assert.Contains($"{Pair.A.Address} > {Pair.B.Address}: ICMP6, echo reply", seen[0], StringComparison.Ordinal);
 
         // B keeps serving.
+        ShellResult ping = await Netns.ExecAsync(Pair.A.Namespace.Name, TimeSpan.FromSeconds(30),
+            "ping", "-6", "-c", "3", "-i", "0.2", "-W", "5", Pair.B.Address.ToString());
+        Assert.Equal(0, Netns.PingLoss(ping.StandardOutput));
+    }
+
+    /// <summary>The junk budget per sender (RejectLimiter's burst): GETs before its names are deleted unread.</summary>
+    private const int JunkBurst = 64;
+
+    [Fact]
+    public async Task Inbox_ThousandJunkStreamNames_CostTheSendersBudgetNotAGetEachAndRealTrafficFlows()
+    {
+        Address16 b = Address16.From(Pair.B.Address);
+        Address16 mallory = Address16.From(IPAddress.Parse("fd5e:59b8:f71d:9a3e:bad:bad:bad:bad"));
+        Ulid epoch = Ulid.NewUlid();
+        var junk = Enumerable.Range(0, 1000).Select(n => new StreamKey(b, mallory, epoch, n).ToString()).ToList();
+        byte[] random = RandomNumberGenerator.GetBytes(2048);
+        random[0] = 0;
+        string before = await Pair.B.LocalMetricsAsync();
+        DateTimeOffset started = DateTimeOffset.UtcNow;
+
+        await Parallel.ForEachAsync(junk, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = Ct },
+            async (key, ct) => await Pair.Store.PutAsync(key, random, ct));
+        await AssertStoredAsync(junk.Count, before);
+        await Pair.RingAsync(Pair.B.Address, Ct);
+
+        string after = before;
+        double Delta(string metric) => Netns.Metric(after, metric) - Netns.Metric(before, metric);
+        double Refused() => Delta("hoshino_rejected_objects_total{reason=\"malformed\"}") + Delta("hoshino_rejected_objects_total{reason=\"rate_limited\"}");
+        for (int i = 0; i < 600 && Refused() < junk.Count; i++)
+        {
+            await Task.Delay(100, Ct);
+            after = await Pair.B.LocalMetricsAsync();
+        }
+        double seconds = (DateTimeOffset.UtcNow - started).TotalSeconds;
+
+        Assert.True(Refused() == junk.Count, $"each junk name refused once:\n{after}\n--- B:\n{Pair.B.Process.Output}");
+        Assert.True(Delta("hoshino_rejected_objects_total{reason=\"rate_limited\"}") > 0, "the junk sender was never limited");
+        // The burst, a token a second since the first, and a window of GETs already in flight: not one GET per name.
+        double gets = Delta("hoshino_s3_requests_total{operation=\"get\"}");
+        Assert.True(gets <= JunkBurst + seconds + 16, $"{gets} GETs for {junk.Count} junk names in {seconds:F0} s");
+        Assert.Equal(0, Delta("hoshino_packets_total{direction=\"ingress\"}"));
+        for (int i = 0; i < 100 && (await Pair.BundlesInAsync(Pair.B.Address, Ct)).Count > 0; i++)
+        {
+            await Task.Delay(100, Ct);
+        }
+        Assert.Empty(await Pair.BundlesInAsync(Pair.B.Address, Ct));
+
+        // B keeps delivering real traffic, by v2 names of A's own.
         ShellResult ping = await Netns.ExecAsync(Pair.A.Namespace.Name, TimeSpan.FromSeconds(30),
             "ping", "-6", "-c", "3", "-i", "0.2", "-W", "5", Pair.B.Address.ToString());
         Assert.Equal(0, Netns.PingLoss(ping.StandardOutput));

@@ -42,4 +42,29 @@ public abstract class NodePairTest(StoreNetwork network) : IAsyncLifetime
         }
         Assert.Fail($"{metric} did not reach {atLeast}:\n{page}");
     }
+
+    /// <summary>
+    /// Asserts the setup of an attack: <paramref name="count"/> objects were stored in B's inbox and
+    /// are still waiting or already handled by B (it lists every --list-max on its own). A delete B
+    /// has sent but not yet seen confirmed is neither gone from the count nor counted, so it looks
+    /// again until the two add up (deletes confirm within milliseconds; 10 s at most).
+    /// </summary>
+    /// <param name="count">Objects the attacker stored.</param>
+    /// <param name="before">B's metrics page before they were stored.</param>
+    protected async Task AssertStoredAsync(int count, string before)
+    {
+        int waiting = 0;
+        double handled = 0;
+        for (int i = 0; i < 100; i++)
+        {
+            waiting = (await Pair.BundlesInAsync(Pair.B.Address, Ct)).Count;
+            handled = Netns.Metric(await Pair.B.LocalMetricsAsync(), "hoshino_deleted_objects_total") - Netns.Metric(before, "hoshino_deleted_objects_total");
+            if (waiting + handled >= count)
+            {
+                return;
+            }
+            await Task.Delay(100, Ct);
+        }
+        Assert.Fail($"the attack was not stored: {waiting} waiting, {handled} deleted of {count}");
+    }
 }

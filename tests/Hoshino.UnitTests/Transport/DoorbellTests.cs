@@ -2,6 +2,7 @@ using Hoshino.Diagnostics;
 using Hoshino.Store;
 using Hoshino.Transport;
 using Hoshino.UnitTests.TestSupport;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using static Hoshino.UnitTests.TestSupport.TestPackets;
 
@@ -27,7 +28,7 @@ public sealed class DoorbellTests
         string? listed = (await _store.Inner.ListAsync(Self16 + "/", 10, Ct)).Single().Tag;
 
         DoorbellCheck quiet = await receiver.CheckAsync(listed, ListMax, Ct);
-        Assert.Null(await sender.RingAsync(Self16, TimeSpan.FromMilliseconds(10), Ct));
+        Assert.True(await sender.RingAsync(Self16, TimeSpan.FromMilliseconds(10), Ct));
         DoorbellCheck rung = await receiver.CheckAsync(listed, ListMax, Ct);
 
         Assert.Equal(DoorbellState.Quiet, quiet.State);
@@ -40,14 +41,50 @@ public sealed class DoorbellTests
     [Fact]
     public async Task Ring_TransientFailures_RetriedUpToThreeAttemptsThenCountedFailed()
     {
-        Doorbell sender = new(_store, Peer16, TimeProvider.System, _metrics);
+        var log = new RecordingLogger<Doorbell>();
+        Doorbell sender = new(_store, Peer16, TimeProvider.System, _metrics, log);
         _store.BeforeRing = (_, _) => throw new PacketStoreException(StoreErrorKind.Transient, "503 SlowDown");
 
-        Exception? error = await sender.RingAsync(Self16, TimeSpan.FromMilliseconds(1), Ct);
+        bool rung = await sender.RingAsync(Self16, TimeSpan.FromMilliseconds(1), Ct);
 
-        Assert.IsType<PacketStoreException>(error);
+        Assert.False(rung);
         Assert.Equal(Doorbell.RingAttempts, _store.RingAttempts);
         Assert.Equal(1, _metrics.DoorbellsFailed);
+        Assert.Equal(0, _metrics.DoorbellsRung);
+        string warning = Assert.Single(log.Messages(LogLevel.Warning));
+        Assert.Contains(ObjectKey.DoorbellOf(Self16), warning, StringComparison.Ordinal);
+        Assert.Contains("503 SlowDown", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ring_GivenUpAgainAndAgain_LoggedOncePerIntervalAndCountedEachTime()
+    {
+        var log = new RecordingLogger<Doorbell>();
+        Doorbell sender = new(_store, Peer16, _time, _metrics, log);
+        _store.BeforeRing = (_, _) => throw new PacketStoreException(StoreErrorKind.AccessDenied, "403");
+
+        Assert.False(await sender.RingAsync(Self16, TimeSpan.FromMilliseconds(1), Ct));
+        Assert.False(await sender.RingAsync(OtherPeer16, TimeSpan.FromMilliseconds(1), Ct));
+        _time.Advance(TimeSpan.FromSeconds(10));
+        Assert.False(await sender.RingAsync(Self16, TimeSpan.FromMilliseconds(1), Ct));
+
+        Assert.Equal(3, _metrics.DoorbellsFailed);
+        IReadOnlyList<string> warnings = log.Messages(LogLevel.Warning);
+        Assert.Equal(2, warnings.Count);
+        Assert.Contains("(1 similar messages suppressed)", warnings[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ring_Aborted_FalseAndNotCountedAsFailed()
+    {
+        Doorbell sender = new(_store, Peer16, _time, _metrics);
+        using var abort = new CancellationTokenSource();
+        await abort.CancelAsync();
+
+        bool rung = await sender.RingAsync(Self16, TimeSpan.FromMilliseconds(1), abort.Token);
+
+        Assert.False(rung);
+        Assert.Equal(0, _metrics.DoorbellsFailed);
         Assert.Equal(0, _metrics.DoorbellsRung);
     }
 
@@ -57,9 +94,9 @@ public sealed class DoorbellTests
         Doorbell sender = new(_store, Peer16, _time, _metrics);
         _store.BeforeRing = (_, _) => throw new PacketStoreException(StoreErrorKind.AccessDenied, "403");
 
-        Exception? error = await sender.RingAsync(Self16, TimeSpan.FromMilliseconds(1), Ct);
+        bool rung = await sender.RingAsync(Self16, TimeSpan.FromMilliseconds(1), Ct);
 
-        Assert.Equal(StoreErrorKind.AccessDenied, Assert.IsType<PacketStoreException>(error).Kind);
+        Assert.False(rung);
         Assert.Equal(1, _store.RingAttempts);
         Assert.Equal(1, _metrics.DoorbellsFailed);
     }

@@ -1,9 +1,9 @@
 using Hoshino.Diagnostics;
 using Microsoft.Extensions.Logging;
 
-namespace Hoshino.Egress;
+namespace Hoshino.Transport;
 
-internal sealed partial class DoorbellRinger
+public sealed partial class Doorbell
 {
     private static partial class Log
     {
