@@ -1,4 +1,5 @@
 using Hoshino.Diagnostics;
+using Hoshino.Egress;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -6,11 +7,11 @@ namespace Hoshino.Cli.Hosting;
 
 /// <summary>
 /// Gives memory back when a node goes quiet after traffic (<see cref="IdleTrimRule"/>). A transfer
-/// promotes packet copies and bundle buffers into the older generations and leaves the GC's young
-/// generation committed, and an idle node allocates too little to trigger the collections that
-/// would free them: measured, a sender stayed at 133–139 MiB for as long as it idled
-/// (bench/RESULTS.md). One blocking, compacting, decommitting collection costs a few milliseconds
-/// of a node that has nothing to do.
+/// promotes packet copies into the older generations, leaves egress's pool full of bundle bodies
+/// and the GC's young generation committed, and an idle node allocates too little to trigger the
+/// collections that would free them: measured, a sender stayed at 133–139 MiB for as long as it
+/// idled (bench/RESULTS.md). Emptying the pool (<see cref="EgressBuffers.Trim"/>) and one blocking,
+/// compacting, decommitting collection cost a few milliseconds of a node that has nothing to do.
 /// </summary>
 internal sealed partial class IdleMemory(HoshinoMetrics metrics, TimeProvider time, ILogger<IdleMemory> logger) : BackgroundService
 {
@@ -49,6 +50,7 @@ internal sealed partial class IdleMemory(HoshinoMetrics metrics, TimeProvider ti
     {
         long committed = GC.GetGCMemoryInfo().TotalCommittedBytes;
         long started = time.GetTimestamp();
+        EgressBuffers.Trim(); // pooled packet copies and bundle bodies: garbage for the collection below
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         GCMemoryInfo after = GC.GetGCMemoryInfo();
         Log.Trimmed(logger, committed >> 20, after.TotalCommittedBytes >> 20, after.HeapSizeBytes >> 20, time.GetElapsedTime(started).TotalMilliseconds);

@@ -1,0 +1,73 @@
+using System.Runtime.CompilerServices;
+using Hoshino.Egress;
+
+namespace Hoshino.UnitTests.Egress;
+
+public sealed class EgressBuffersTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(1280)]
+    [InlineData(53049)]
+    [InlineData((1 << 20) + 4096)] // a full bundle with its framing: the 2 MiB size
+    [InlineData(3 << 20)]          // past the largest pooled size: allocated, not pooled
+    public void Rent_AnyLength_AtLeastThatLong(int length)
+    {
+        byte[] array = EgressBuffers.Rent(length);
+
+        Assert.True(array.Length >= length, $"{array.Length} < {length}");
+        EgressBuffers.Return(array);
+    }
+
+    [Fact]
+    public void Rent_AfterReturn_ReusesTheArray()
+    {
+        // A size no other test uses, so parallel tests cannot take the array in between.
+        byte[] first = EgressBuffers.Rent(700_001);
+        EgressBuffers.Return(first);
+
+        byte[] second = EgressBuffers.Rent(700_001);
+
+        Assert.Same(first, second);
+        EgressBuffers.Return(second);
+    }
+
+    [Fact]
+    public void Trim_PooledArrays_AreLetGo()
+    {
+        List<WeakReference> weak = FillThePool(300_001);
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true);
+        Assert.All(weak, w => Assert.True(w.IsAlive, "the pool did not keep the array: the check below would prove nothing"));
+
+        EgressBuffers.Trim();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true);
+
+        Assert.All(weak, w => Assert.False(w.IsAlive, "a pooled array survived the trim"));
+    }
+
+    /// <summary>Rents and returns a pool's worth of arrays; only weak references stay here.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static List<WeakReference> FillThePool(int length)
+    {
+        var pooled = new List<byte[]>();
+        for (int i = 0; i < EgressBuffers.ArraysPerSize; i++)
+        {
+            pooled.Add(EgressBuffers.Rent(length));
+        }
+        pooled.ForEach(EgressBuffers.Return);
+        return [.. pooled.Select(a => new WeakReference(a))];
+    }
+
+    [Fact]
+    public void Return_ArrayRentedBeforeATrim_IsTakenBackAndReused()
+    {
+        byte[] before = EgressBuffers.Rent(900_001);
+        EgressBuffers.Trim();
+
+        EgressBuffers.Return(before); // sized like the new pool's arrays: no "not from this pool"
+
+        Assert.Same(before, EgressBuffers.Rent(900_001));
+    }
+}
