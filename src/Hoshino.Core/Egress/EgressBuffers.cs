@@ -29,12 +29,12 @@ internal static class EgressBuffers
     public static byte[] Rent(int length) => Volatile.Read(ref s_pool).Rent(length);
 
     /// <summary>
-    /// Takes back an array from <see cref="Rent"/>, also one rented before a <see cref="Trim"/>
-    /// (every pool instance sizes its arrays alike).
+    /// Takes back an array from <see cref="Rent"/>. One rented before a <see cref="Trim"/> is let
+    /// go: the new pool keeps no more arrays of a size than it lent.
     /// </summary>
     public static void Return(byte[] array) => Volatile.Read(ref s_pool).Return(array);
 
-    /// <summary>Drops every pooled array (the host's idle trim); arrays out on rent come back to the new pool.</summary>
+    /// <summary>Drops every pooled array (the host's idle trim), and those out on rent when they come back.</summary>
     public static void Trim() => Volatile.Write(ref s_pool, NewPool());
 
     private static ArrayPool<byte> NewPool() => ArrayPool<byte>.Create(MaxPooledLength, ArraysPerSize);
