@@ -3,6 +3,14 @@ using Hoshino.Egress;
 
 namespace Hoshino.UnitTests.Egress;
 
+/// <summary>Tests that trim the static pool, or count on it keeping an array, run one at a time.</summary>
+[CollectionDefinition(Name)]
+public sealed class EgressBuffersCollection
+{
+    public const string Name = "EgressBuffers (static pool)";
+}
+
+[Collection(EgressBuffersCollection.Name)]
 public sealed class EgressBuffersTests
 {
     [Theory]
@@ -22,11 +30,11 @@ public sealed class EgressBuffersTests
     [Fact]
     public void Rent_AfterReturn_ReusesTheArray()
     {
-        // A size no other test uses, so parallel tests cannot take the array in between.
-        byte[] first = EgressBuffers.Rent(700_001);
+        // The 2 MiB size: only bundles of over 1 MiB use it, and no test in parallel sends one.
+        byte[] first = EgressBuffers.Rent(1_500_001);
         EgressBuffers.Return(first);
 
-        byte[] second = EgressBuffers.Rent(700_001);
+        byte[] second = EgressBuffers.Rent(1_500_001);
 
         Assert.Same(first, second);
         EgressBuffers.Return(second);
@@ -35,7 +43,7 @@ public sealed class EgressBuffersTests
     [Fact]
     public void Trim_PooledArrays_AreLetGo()
     {
-        List<WeakReference> weak = FillThePool(300_001);
+        List<WeakReference> weak = FillThePool(1_500_001);
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true);
         Assert.All(weak, w => Assert.True(w.IsAlive, "the pool did not keep the array: the check below would prove nothing"));
 
@@ -63,12 +71,12 @@ public sealed class EgressBuffersTests
     [Fact]
     public void Return_ArrayRentedBeforeATrim_IsLetGoWithoutError()
     {
-        byte[] before = EgressBuffers.Rent(900_001);
+        byte[] before = EgressBuffers.Rent(1_500_001);
         EgressBuffers.Trim();
 
         EgressBuffers.Return(before); // no "not from this pool": the new pool lent nothing, so it keeps nothing
 
-        byte[] after = EgressBuffers.Rent(900_001);
+        byte[] after = EgressBuffers.Rent(1_500_001);
         Assert.NotSame(before, after);
         EgressBuffers.Return(after);
     }
