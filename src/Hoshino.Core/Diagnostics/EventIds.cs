@@ -20,6 +20,7 @@ internal static class EventIds
     public const int ControlStopped = 1061;
     public const int ControlRequestRefused = 1062;
     public const int ControlBusy = 1063;
+    public const int MemoryTrimmed = 1070;
 
     // 2xxx egress (TUN → store)
     public const int EgressStarted = 2000;

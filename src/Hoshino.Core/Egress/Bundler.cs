@@ -1,4 +1,3 @@
-using System.Buffers;
 using Hoshino.Packets;
 
 namespace Hoshino.Egress;
@@ -11,7 +10,7 @@ internal readonly struct EncodedBundle(byte[] buffer, int length, int packetByte
     /// <summary>Bytes of the packets in it (without framing or sealing).</summary>
     public int PacketBytes => packetBytes;
 
-    public void Dispose() => ArrayPool<byte>.Shared.Return(buffer);
+    public void Dispose() => EgressBuffers.Return(buffer);
 }
 
 /// <summary>Writes queued packets as one object (docs/wire-format.md), sealed when there is a network key.</summary>
@@ -31,7 +30,7 @@ internal static class Bundler
             packetBytes += p.Length;
         }
         int length = BundleFormat.EncodedLength(packets.Count, packetBytes, seal is not null);
-        byte[] body = ArrayPool<byte>.Shared.Rent(length);
+        byte[] body = EgressBuffers.Rent(length);
         int offset = BundleFormat.WriteHeader(body, seal is null ? (byte)0 : BundleFormat.FlagSealed);
         foreach (QueuedPacket p in packets)
         {

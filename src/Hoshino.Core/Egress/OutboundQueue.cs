@@ -1,20 +1,18 @@
-using System.Buffers;
-
 namespace Hoshino.Egress;
 
-/// <summary>A packet waiting for the store: a pooled copy (return <see cref="Buffer"/> to <see cref="ArrayPool{T}.Shared"/>) and when it was read.</summary>
+/// <summary>A packet waiting for the store: a pooled copy (return <see cref="Buffer"/> to <see cref="EgressBuffers"/>) and when it was read.</summary>
 internal readonly record struct QueuedPacket(byte[] Buffer, int Length, long Timestamp)
 {
     public ReadOnlySpan<byte> Span => Buffer.AsSpan(0, Length);
 
     public static QueuedPacket CopyOf(ReadOnlySpan<byte> packet, long timestamp)
     {
-        byte[] copy = ArrayPool<byte>.Shared.Rent(packet.Length);
+        byte[] copy = EgressBuffers.Rent(packet.Length);
         packet.CopyTo(copy);
         return new QueuedPacket(copy, packet.Length, timestamp);
     }
 
-    public void Return() => ArrayPool<byte>.Shared.Return(Buffer);
+    public void Return() => EgressBuffers.Return(Buffer);
 
     public static void ReturnAll(List<QueuedPacket> packets)
     {

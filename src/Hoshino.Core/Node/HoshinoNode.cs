@@ -20,9 +20,8 @@ public sealed record NodeConfig(IPAddress Address, IPNetwork Network, IngressOpt
 
 /// <summary>
 /// The composition root of a node: builds the address lease, the ingress and egress pumps, and
-/// wires their signals through constructors (a queued packet pokes ingress, which expects a reply;
-/// ingress going idle calls the host's housekeeping). The host, the bench and the tests all build
-/// nodes here, so there is one place where the parts meet.
+/// wires their signals through constructors (a queued packet pokes ingress, which expects a reply).
+/// The host, the bench and the tests all build nodes here, so there is one place where the parts meet.
 /// </summary>
 /// <remarks>
 /// Two steps, because the lease must be held before the node touches the network:
@@ -70,11 +69,10 @@ public sealed class HoshinoNode
     /// <see cref="EgressOptions.FlushTimeout"/>). If a loop fails, the others are stopped too and
     /// <see cref="NodeLoopException"/> names the loop: a dead loop must never look healthy.
     /// </summary>
-    // wentIdle: called when ingress reaches its slowest poll (the host trims memory then).
-    public async Task RunAsync(ITunDevice tun, CancellationToken stoppingToken, Action? wentIdle = null)
+    public async Task RunAsync(ITunDevice tun, CancellationToken stoppingToken)
     {
         using var ingress = new IngressPump(tun, _store, _config.Address, _metrics, _time, _loggers.CreateLogger<IngressPump>(),
-            _config.Ingress, wentIdle);
+            _config.Ingress);
         using var egress = new EgressPump(tun, _store, _config.Address, _config.Network, _metrics, new MonotonicUlid(_time), _time,
             _loggers.CreateLogger<EgressPump>(), _config.Egress, packetQueued: ingress.Poke);
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);

@@ -70,6 +70,7 @@ internal static partial class NodeHost
         builder.Services.AddHostedService<AddressClaimService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<TunnelService>());
         builder.Services.AddHostedService<NodeService>();
+        builder.Services.AddHostedService<IdleMemory>();
         builder.Services.AddHostedService<DnsService>();
         if (settings.ControlSocket is { } controlSocket)
         {

@@ -21,7 +21,7 @@ internal sealed partial class NodeService(HoshinoNode node, TunnelService tunnel
         try
         {
             var metered = new PeerMeteringTun(tunnel.Device, traffic, Address16.From(settings.Address), time);
-            await node.RunAsync(metered, stoppingToken, IdleMemory.Trim);
+            await node.RunAsync(metered, stoppingToken);
         }
         catch (NodeLoopException ex) when (!stoppingToken.IsCancellationRequested)
         {
