@@ -61,12 +61,9 @@ public sealed partial class IngressPump : IDisposable
     /// <summary>Packets written to the kernel when the last ring was answered (see <see cref="PollAsync"/>).</summary>
     private long _writtenAtLastRing;
 
-    // wentIdle: called on the polling loop when the heartbeat reaches its slowest interval: traffic
-    // has stopped, a good moment for housekeeping that would get in the way of it (the host trims memory).
     public IngressPump(ITunDevice tun, IPacketStore store, IPAddress self, HoshinoMetrics metrics, TimeProvider time,
-        ILogger<IngressPump> logger, IngressOptions options, Action? wentIdle = null)
+        ILogger<IngressPump> logger, IngressOptions options)
     {
-        _wentIdle = wentIdle;
         _store = store;
         _self = Address16.From(self);
         _inbox = ObjectKey.InboxOf(_self);
@@ -101,8 +98,6 @@ public sealed partial class IngressPump : IDisposable
         _wake.TrySetResult();
     }
 
-    private readonly Action? _wentIdle;
-
     /// <summary>
     /// Traffic is expected soon (this node just sent a packet): poll fast again now instead of
     /// finishing a long idle wait. Cheap; any thread.
@@ -136,16 +131,11 @@ public sealed partial class IngressPump : IDisposable
                     await streams; // a failed loop stops the node rather than running half deaf
                 }
                 PollOutcome outcome = await PollAsync(stoppingToken);
-                bool wasIdle = _heartbeat.Interval >= _options.PollMax;
                 if (outcome == PollOutcome.Work)
                 {
                     _lastWork = _time.GetTimestamp();
                 }
                 TimeSpan wait = Pace(outcome, _heartbeat.Next(outcome), _lister.LastDuration, _time.GetElapsedTime(_lastWork));
-                if (!wasIdle && _heartbeat.Interval >= _options.PollMax)
-                {
-                    _wentIdle?.Invoke();
-                }
                 _metrics.HeartbeatInterval = _heartbeat.Interval;
                 await WaitAsync(wait, stoppingToken);
             }

@@ -39,8 +39,8 @@ public abstract class IngressPumpFixture : IDisposable
         GC.SuppressFinalize(this);
     }
 
-    private protected IngressPump CreatePump(TimeProvider? time = null, Action? wentIdle = null) =>
-        new(_tun, _store, Self, _metrics, time ?? _time, NullLogger<IngressPump>.Instance, _options, wentIdle);
+    private protected IngressPump CreatePump(TimeProvider? time = null) =>
+        new(_tun, _store, Self, _metrics, time ?? _time, NullLogger<IngressPump>.Instance, _options);
 
     /// <summary>Stores <paramref name="body"/> under a fresh key from <paramref name="source"/>, dated <paramref name="age"/> ago; later calls sort later per sender.</summary>
     private protected async Task<string> PutAsync(IPAddress source, byte[] body, TimeSpan? age = null)

@@ -710,27 +710,6 @@ public class IngressPumpTests : IngressPumpFixture
         Assert.Equal(2, _store.RingAttempts);
     }
 
-    [Fact]
-    public async Task RunAsync_HeartbeatReachesPollMax_WentIdleCalledOncePerQuietSpell()
-    {
-        _options.PollMin = TimeSpan.FromMilliseconds(1);
-        _options.PollMax = TimeSpan.FromMilliseconds(8);
-        _options.Linger = TimeSpan.Zero;
-        int idle = 0;
-        using IngressPump pump = CreatePump(TimeProvider.System, () => Interlocked.Increment(ref idle));
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        Task run = pump.RunAsync(stop.Token);
-
-        await Eventually.True(() => Volatile.Read(ref idle) == 1, "the pump went idle");
-        int polls = _store.ListCalls + _store.HeadCalls;
-        await Eventually.True(() => _store.ListCalls + _store.HeadCalls >= polls + 5, "the pump polled on, idle");
-        Assert.Equal(1, Volatile.Read(ref idle));
-        pump.Poke(Address16.From(Peer)); // traffic: fast again, then idle again
-        await Eventually.True(() => Volatile.Read(ref idle) == 2, "the pump went idle again");
-        await stop.CancelAsync();
-        await run.WaitAsync(TimeSpan.FromSeconds(15), Ct);
-    }
-
     [Theory]
     [InlineData(PollOutcome.Idle, 1, 8, 1000, 8)] // lingering after traffic: wait as long as a LIST takes
     [InlineData(PollOutcome.Idle, 1, 8, 20, 1)] // between the bundles of a stream: no pacing
