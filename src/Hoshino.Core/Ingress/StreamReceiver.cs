@@ -35,6 +35,7 @@ internal sealed partial class StreamReceiver
     /// <summary>Loop only.</summary>
     private readonly ReplyExpectation _expectation;
     private readonly InboxDeleter _deleter;
+    private readonly DeletePacer _deletePacer;
     private readonly ConcurrentQueue<(IReadOnlyList<(StoredObject Item, StreamKey Key)> Names, long Order)> _listings = new();
     /// <summary>Per peer, this node's first send to it since the loop last looked: the base of an RTT sample.</summary>
     private readonly ConcurrentDictionary<Address16, DateTimeOffset> _sent = new();
@@ -92,6 +93,7 @@ internal sealed partial class StreamReceiver
         _expectation = new ReplyExpectation(expectationOptions ?? new ReplyExpectationOptions { HoldMaxInterval = options.PollMax });
         // Confirmations in the pump's order of LIST starts: a listing begun before one may still show what it deleted.
         _deleter = new InboxDeleter(store, metrics, nextOrder, storeFailed);
+        _deletePacer = new DeletePacer(options.DeleteInterval, DeleteBatch);
     }
 
     /// <summary>A fetched, validated object: its body (decrypted, if sealed) and the packets in it.</summary>
@@ -212,7 +214,7 @@ internal sealed partial class StreamReceiver
         StreamDecisions<Bundle> decisions = _ledger.Next(now);
         Act(decisions, now, cancellationToken);
         _metrics.StreamCount = _ledger.StreamCount;
-        return Earliest(decisions.WakeAt, plan.WakeAt);
+        return Earliest(Earliest(decisions.WakeAt, plan.WakeAt), _deleteInFlight ? null : _deletePacer.WakeAt(_toDelete.Count));
     }
 
     /// <summary>
@@ -346,8 +348,9 @@ internal sealed partial class StreamReceiver
             _deleteInFlight = false;
             DeleteEnded(done);
         }
-        if (!_deleteInFlight && _toDelete.Count > 0)
+        if (!_deleteInFlight && _deletePacer.ShouldStart(_toDelete.Count, now))
         {
+            _deletePacer.Started(now);
             // One delete in flight; what is handled meanwhile goes in the next. Ledger order: after the writes above.
             _deleter.Start([.. _toDelete.Select(k => k.ToString())], cancellationToken);
             (_deleteInFlight, _toDelete) = (true, []);
@@ -485,6 +488,9 @@ internal sealed partial class StreamReceiver
             DeleteEnded(await _deleter.TakeAsync());
         }
     }
+
+    /// <summary>Names that start a delete at once, however soon after the previous one (DeleteObjects takes up to 1,000).</summary>
+    private const int DeleteBatch = 256;
 
     private void Signal() => _wake.TrySetResult();
 

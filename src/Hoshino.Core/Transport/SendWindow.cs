@@ -13,7 +13,7 @@ internal sealed class SendWindowOptions
     /// A second (third, …) PUT starts only when this much is queued: small packets (ACKs, pings)
     /// keep v1's natural batching, one PUT in flight, so they cost no more requests than before.
     /// </summary>
-    public long MinExtraBytes { get; init; } = 128 << 10;
+    public long MinExtraBytes { get; init; } = 256 << 10;
 
     /// <summary>Grow while fewer than this many of our PUTs seem queued in the store (TCP Vegas' alpha).</summary>
     public double Alpha { get; init; } = 1;
