@@ -125,6 +125,19 @@ public sealed class SendWindowTests
     }
 
     [Fact]
+    public void Stored_SameLatenciesWithoutSizes_StopsAtThreeOrFour()
+    {
+        // The setup of the test above is one that the old rule (one base for every size, which is
+        // what a PUT of unknown size still gets) fails: this is the cap the bench saw.
+        SendWindow window = Create();
+        DateTimeOffset now = Run(window, T0, 5, _ => TimeSpan.FromMilliseconds(2.5), queued: 300);
+
+        Run(window, now, 60, _ => TimeSpan.FromMilliseconds(16));
+
+        Assert.InRange(window.Limit, 3, 4);
+    }
+
+    [Fact]
     public void Stored_BulkPutsQueuedByTheStore_StillSettlesWhereFewWait()
     {
         // The same store serving one PUT at a time, with small PUTs mixed in: their low base must
