@@ -68,7 +68,7 @@ internal sealed class DestinationSender
             throw new InvalidOperationException($"no PUT may start to {Destination} now");
         }
         newEpoch = false;
-        Queue.TakeBundle(bundle, maxPackets, maxBytes);
+        int bytes = Queue.TakeBundle(bundle, maxPackets, maxBytes);
         InFlight++;
         if (Window is null)
         {
@@ -79,7 +79,7 @@ internal sealed class DestinationSender
             Window = new SendWindow(_newId(), _windowOptions);
             newEpoch = true;
         }
-        long sequence = Window.Start(now);
+        long sequence = Window.Start(now, bytes);
         return new OutboundObject(new StreamKey(Destination, _self, Window.Epoch, sequence).ToString(), sequence);
     }
 

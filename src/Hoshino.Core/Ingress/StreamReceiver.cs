@@ -42,6 +42,7 @@ internal sealed partial class StreamReceiver
     private readonly RejectLimiter _limiter;
     /// <summary>GETs in flight that took a token (loop only): its answer gives it back unless the object was junk.</summary>
     private readonly HashSet<StreamKey> _charged = [];
+    private readonly DeletePacer _deletePacer;
     private readonly ConcurrentQueue<(IReadOnlyList<(StoredObject Item, StreamKey Key)> Names, long Order)> _listings = new();
     /// <summary>Per peer, this node's first send to it since the loop last looked: the base of an RTT sample.</summary>
     private readonly ConcurrentDictionary<Address16, DateTimeOffset> _sent = new();
@@ -92,6 +93,7 @@ internal sealed partial class StreamReceiver
         // Confirmations in the pump's order of LIST starts: a listing begun before one may still show what it deleted.
         _deleter = new InboxDeleter(store, metrics, nextOrder, storeFailed);
         _fetcher = new StreamFetcher(store, self, time, options, storeFailed, key => _listed.Contains(key), Answered);
+        _deletePacer = new DeletePacer(options.DeleteInterval, DeleteBatch);
     }
 
     /// <summary>A fetched, validated object: its body (decrypted, if sealed) and the packets in it.</summary>
@@ -208,7 +210,7 @@ internal sealed partial class StreamReceiver
         StreamDecisions<Bundle> decisions = _ledger.Next(now);
         Act(decisions, now, cancellationToken);
         _metrics.StreamCount = _ledger.StreamCount;
-        return Earliest(decisions.WakeAt, plan.WakeAt);
+        return Earliest(Earliest(decisions.WakeAt, plan.WakeAt), _deleteInFlight ? null : _deletePacer.WakeAt(_deletes.Waiting));
     }
 
     /// <summary>
@@ -339,8 +341,9 @@ internal sealed partial class StreamReceiver
             _deleteInFlight = false;
             _deletes.Ended(done);
         }
-        if (!_deleteInFlight && _deletes.Waiting > 0)
+        if (!_deleteInFlight && _deletePacer.ShouldStart(_deletes.Waiting, now))
         {
+            _deletePacer.Started(now);
             // One delete in flight; what is handled meanwhile goes in the next. Ledger order: after the writes above.
             _deleter.Start(_deletes.TakeWaiting(), cancellationToken);
             _deleteInFlight = true;
@@ -424,6 +427,9 @@ internal sealed partial class StreamReceiver
             _deletes.Ended(await _deleter.TakeAsync());
         }
     }
+
+    /// <summary>Names that start a delete at once, however soon after the previous one (DeleteObjects takes up to 1,000).</summary>
+    private const int DeleteBatch = 256;
 
     private void Signal() => _wake.TrySetResult();
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using Hoshino.Diagnostics;
 using Hoshino.Ingress;
@@ -140,6 +141,50 @@ public sealed class IngressPumpStreamTests() : IngressPumpFixture(new ShuffledLi
 
         Assert.Equal([1], WrittenSequence());
         Assert.Equal(1, _metrics.LateDeliveries);
+        Assert.Empty(await InboxAsync());
+    }
+
+    [Fact]
+    public async Task Delete_HandledSoonAfterThePrevious_HeldForTheIntervalThenSentInOne()
+    {
+        var deletes = new ConcurrentQueue<(DateTimeOffset At, int Names)>();
+        _store.BeforeDelete = (keys, _) =>
+        {
+            deletes.Enqueue((_time.GetUtcNow(), keys.Count));
+            return Task.CompletedTask;
+        };
+        await PutStreamAsync(Peer, _epoch, 0, One(Peer, 0));
+        using IngressPump pump = CreatePump();
+        await ListAndSettleAsync(pump);
+        Assert.Equal([0], WrittenSequence());
+        Assert.Single(deletes); // the first delete goes at once
+        DateTimeOffset first = deletes.Single().At;
+
+        await PutStreamAsync(Peer, _epoch, 1, One(Peer, 1));
+        await PutStreamAsync(Peer, _epoch, 2, One(Peer, 2));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        Task run = pump.Streams.RunAsync(stop.Token); // the real loop: it waits on the fake clock
+        await pump.PollOnceAsync(Ct);
+        var written = new List<int>();
+        for (int i = 0; i < 500 && written.Count < 2; i++)
+        {
+            written.AddRange(WrittenSequence());
+            await Task.Delay(10, Ct);
+        }
+        Assert.Equal([1, 2], written);
+        await Task.Delay(100, Ct); // a loop that did not pace would have sent their delete by now
+        Assert.Single(deletes);
+
+        _time.Advance(_options.DeleteInterval);
+        for (int i = 0; i < 500 && deletes.Count < 2; i++)
+        {
+            await Task.Delay(10, Ct);
+        }
+        await stop.CancelAsync();
+        await run;
+
+        Assert.Equal(2, deletes.Count);
+        Assert.Equal((first + _options.DeleteInterval, 2), deletes.Last()); // both names, one request, at the interval
         Assert.Empty(await InboxAsync());
     }
 

@@ -14,14 +14,14 @@ public sealed class SendWindowTests
     /// Keeps the window full for <paramref name="rounds"/> completions: each PUT takes
     /// <paramref name="latency"/>(number in flight) and <paramref name="queued"/> bytes wait behind it.
     /// </summary>
-    private static DateTimeOffset Run(SendWindow window, DateTimeOffset now, int rounds, Func<int, TimeSpan> latency, long queued = Bulk)
+    private static DateTimeOffset Run(SendWindow window, DateTimeOffset now, int rounds, Func<int, TimeSpan> latency, long queued = Bulk, long bytes = 0)
     {
         var flights = new PriorityQueue<long, DateTimeOffset>();
         for (int done = 0; done < rounds;)
         {
             while (window.MayStart(queued))
             {
-                long started = window.Start(now);
+                long started = window.Start(now, bytes);
                 flights.Enqueue(started, now + latency(window.InFlight));
             }
             flights.TryDequeue(out long seq, out DateTimeOffset at);
@@ -105,6 +105,59 @@ public sealed class SendWindowTests
 
         Assert.InRange(window.Limit, 2, 4);
     }
+
+    [Fact]
+    public void Stored_BulkPutsSlowerThanSmallOnesButNotQueued_GrowsToTheMaximum()
+    {
+        // Measured on RGW here: a 1 KiB PUT takes 2.5 ms, a 1 MiB one 16 ms, whatever else is in
+        // flight. Against one base for all sizes the bulk PUTs looked queued (1 − 2.5/16 = 0.84 of
+        // the window) and the window stopped at 3 (bench at a1dff2c: 1,413 of 1,419 bulk PUTs
+        // started with at most 3 in flight).
+        SendWindow window = Create();
+        DateTimeOffset now = Run(window, T0, 5, _ => TimeSpan.FromMilliseconds(2.5), queued: 300, bytes: 1 << 10);
+        Assert.Equal(1, window.Limit);
+
+        Run(window, now, 60, _ => TimeSpan.FromMilliseconds(16), bytes: 1 << 20);
+
+        Assert.Equal(new SendWindowOptions().MaxInFlight, window.Limit);
+        Assert.Equal(0, window.Queued!.Value, 3);
+        Assert.Equal(TimeSpan.FromMilliseconds(16), window.BaseLatency);
+    }
+
+    [Fact]
+    public void Stored_SameLatenciesWithoutSizes_StopsAtThreeOrFour()
+    {
+        // The setup of the test above is one that the old rule (one base for every size, which is
+        // what a PUT of unknown size still gets) fails: this is the cap the bench saw.
+        SendWindow window = Create();
+        DateTimeOffset now = Run(window, T0, 5, _ => TimeSpan.FromMilliseconds(2.5), queued: 300);
+
+        Run(window, now, 60, _ => TimeSpan.FromMilliseconds(16));
+
+        Assert.InRange(window.Limit, 3, 4);
+    }
+
+    [Fact]
+    public void Stored_BulkPutsQueuedByTheStore_StillSettlesWhereFewWait()
+    {
+        // The same store serving one PUT at a time, with small PUTs mixed in: their low base must
+        // not hide the queueing of the large ones, nor exaggerate it.
+        SendWindow window = Create();
+        DateTimeOffset now = Run(window, T0, 5, _ => TimeSpan.FromMilliseconds(2.5), queued: 300, bytes: 1 << 10);
+
+        Run(window, now, 400, inFlight => TimeSpan.FromMilliseconds(16) * inFlight, bytes: 1 << 20);
+
+        Assert.InRange(window.Limit, 2, 4);
+    }
+
+    [Theory]
+    [InlineData(0, 0)]
+    [InlineData(1, 0)]
+    [InlineData(1024, 40)]
+    [InlineData(1217, 40)]   // 2^10.25 = 1217.7: still the class of 1 KiB
+    [InlineData(1218, 41)]
+    [InlineData(1 << 20, 80)]
+    public void SizeClass_FourPerPowerOfTwo(long bytes, int expected) => Assert.Equal(expected, SendWindow.SizeClass(bytes));
 
     [Fact]
     public void AttemptFailed_Throttled_HalvesOnceForABurst()
