@@ -20,8 +20,9 @@ internal sealed class ReplyExpectationOptions
 
     /// <summary>
     /// In a cold reply window (the first send to a peer after a silence both ways longer than
-    /// <see cref="Hold"/>: the peer may be polling only its doorbell, every <c>--poll-max</c>, so
-    /// the reply can take that much longer; the window is <see cref="HoldMaxInterval"/> longer), a
+    /// <see cref="Hold"/>: the peer may be polling only its doorbell, every <c>--poll-max</c>, and
+    /// once woken it HEADs and LISTs before it reads, so the reply can take that much and about one
+    /// more round trip longer; the window is <see cref="HoldMaxInterval"/> + RTT longer), a
     /// probe every this fraction of the time since the send: a cold reply waits an eighth of its
     /// own delay on average, for about 20 GETs per quiet spell.
     /// </summary>
@@ -322,8 +323,11 @@ internal sealed class ReplyExpectation
         ReplyYield *= 0.875;
     }
 
-    private TimeSpan ReplyEnd(Peer peer) =>
-        (Clamp(peer.Rtt, _options.RttFloor, _options.RttCap) * _options.LingerFactor) + (peer.AwaitingCold ? _options.HoldMaxInterval : TimeSpan.Zero);
+    private TimeSpan ReplyEnd(Peer peer)
+    {
+        TimeSpan rtt = Clamp(peer.Rtt, _options.RttFloor, _options.RttCap);
+        return (rtt * _options.LingerFactor) + (peer.AwaitingCold ? _options.HoldMaxInterval + rtt : TimeSpan.Zero);
+    }
 
     private Peer Touch(Address16 address, DateTimeOffset now)
     {
