@@ -115,7 +115,8 @@ internal sealed class ReplyExpectation
         public DateTimeOffset? AwaitingSince;
         /// <summary>The awaited reply's window is cold (see <see cref="ReplyExpectationOptions.ColdBackoff"/>): its reply is no RTT sample.</summary>
         public bool AwaitingCold;
-        public DateTimeOffset? LastSent;
+        /// <summary>The latest send to or object from the peer: a send after more than a hold without either is cold.</summary>
+        public DateTimeOffset? LastContact;
         public DateTimeOffset? LastArrival;
         public TimeSpan? Gap;
         public TimeSpan GapDeviation;
@@ -165,9 +166,8 @@ internal sealed class ReplyExpectation
         }
         // Cold: nothing either way for longer than a hold. The peer's holds and reply windows for
         // this node have ended, so it may hear this send only at its next doorbell poll.
-        DateTimeOffset? lastContact = p.LastSent is { } s && (p.LastArrival is not { } a || s > a) ? s : p.LastArrival;
-        bool cold = lastContact is not { } contact || now - contact > _options.Hold;
-        p.LastSent = now;
+        bool cold = p.LastContact is not { } contact || now - contact > _options.Hold;
+        p.LastContact = now;
         if (p.AwaitingSince is null
             && (p.ReplyYield >= _options.MinReplyYield || ++p.QuietSends % _options.ExploreEvery == 0))
         {
@@ -219,7 +219,7 @@ internal sealed class ReplyExpectation
         {
             p.Gap = null; // a long silence: the pace is unknown again
         }
-        p.LastArrival = now;
+        p.LastArrival = p.LastContact = now;
     }
 
     /// <summary>Peers whose stream should be probed now (each marked probed), and the next time one falls due.</summary>

@@ -76,7 +76,7 @@ public sealed class ReplyExpectationTests
     }
 
     [Fact]
-    public void Arrived_ColdReply_CountsForTheYieldButIsNoRoundTripSample()
+    public void Arrived_ColdReply_IsNoRoundTripSampleAndTheNextSendIsHot()
     {
         var policy = new ReplyExpectation();
         policy.Sent(Peer16, T0);
