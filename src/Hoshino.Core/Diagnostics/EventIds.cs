@@ -35,6 +35,7 @@ internal static class EventIds
     public const int EgressFlushTimedOut = 2009;
     public const int EgressRingFailed = 2010;
     public const int EgressStreamStarted = 2011;
+    public const int EgressRang = 2012;
 
     // 3xxx ingress (store → TUN)
     public const int IngressStarted = 3000;

@@ -1,3 +1,5 @@
+using Hoshino.Transport;
+
 namespace Hoshino.Ingress;
 
 /// <summary>What the last poll of the inbox found.</summary>
@@ -63,7 +65,7 @@ public sealed class Heartbeat
                 _current = poked || _time.GetElapsedTime(Volatile.Read(ref _lastWorkTimestamp), now) < _linger ? _min : Grow(_current);
                 break;
         }
-        return _current * (0.9 + 0.2 * _random.NextDouble());
+        return _current * (1 - Doorbell.PollJitter + (2 * Doorbell.PollJitter * _random.NextDouble()));
     }
 
     /// <summary>

@@ -214,7 +214,8 @@ internal sealed partial class StreamReceiver
     }
 
     /// <summary>
-    /// Timings from what the node measures (ADR 0010): a probe every GET p50; a hole waits
+    /// Timings from what the node measures (ADR 0010): a probe every GET p50; reply windows no
+    /// earlier than the store's round trip, 2 × (PUT + GET) p50; a hole waits
     /// min(packet age, max(20 ms, 4 × PUT p99)). Until measured, the options' defaults.
     /// </summary>
     private void Measure()
@@ -222,6 +223,10 @@ internal sealed partial class StreamReceiver
         if (_metrics.Latency(StoreOperation.Get, 0.5) is { } get)
         {
             _expectation.Options.ProbeInterval = Clamp(get, TimeSpan.FromMilliseconds(1), _options.PollMax);
+        }
+        if (_metrics.Latency(StoreOperation.Get, 0.5) is { } getP50 && _metrics.Latency(StoreOperation.Put, 0.5) is { } putP50)
+        {
+            _expectation.Options.StoreRoundTrip = 2 * (putP50 + getP50);
         }
         if (_metrics.Latency(StoreOperation.Put, 0.99) is { } put)
         {

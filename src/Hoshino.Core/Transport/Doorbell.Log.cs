@@ -9,5 +9,8 @@ public sealed partial class Doorbell
     {
         [LoggerMessage(EventIds.EgressRingFailed, LogLevel.Warning, "Could not ring doorbell {Key}: {Error}; if that node is idle it finds the bundle at its next full LIST (--list-max). On AWS, grant every node s3:PutObject on each KEYPREFIX{{node}}/doorbell (deploy/terraform does) ({Suppressed} similar messages suppressed)")]
         public static partial void RingFailed(ILogger logger, string key, string error, long suppressed);
+
+        [LoggerMessage(EventIds.EgressRang, LogLevel.Debug, "Rang doorbell {Key}")]
+        public static partial void Rang(ILogger logger, string key);
     }
 }

@@ -44,6 +44,9 @@ public sealed partial class Doorbell
     /// <summary>Attempts of one ring: a failed ring is retried twice, then counted as failed (the next bundle rings again).</summary>
     public const int RingAttempts = 3;
 
+    /// <summary>An idle receiver HEADs its doorbell every <c>--poll-max</c> ± this fraction (the ingress heartbeat's jitter, which keeps nodes that share a bucket from polling in lock-step).</summary>
+    public const double PollJitter = 0.1;
+
     private readonly IPacketStore _store;
     private readonly TimeProvider _time;
     private readonly HoshinoMetrics _metrics;
@@ -94,6 +97,7 @@ public sealed partial class Doorbell
                 {
                     await _store.PutAsync(key, body, abort);
                     _metrics.DoorbellRung();
+                    Log.Rang(_logger, key);
                     return true;
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !abort.IsCancellationRequested)

@@ -10,6 +10,15 @@ internal sealed class ReplyExpectationOptions
 
     public TimeSpan RttFloor { get; init; } = TimeSpan.FromMilliseconds(1);
 
+    /// <summary>
+    /// The store's own round trip, 2 × (PUT + GET) p50 as the node measures them (the physical
+    /// floor F; zero until measured). Windows are placed at no less than this round trip: only a
+    /// reply inside its window is a sample, so an estimate far below the truth (the 20 ms before any
+    /// sample, with the store 15 ms away and replies at 120 ms) would put every window before its
+    /// reply and never learn.
+    /// </summary>
+    public TimeSpan StoreRoundTrip { get; set; }
+
     public TimeSpan RttCap { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>A reply cannot come sooner than about half a round trip after the send: probing starts there.</summary>
@@ -22,7 +31,8 @@ internal sealed class ReplyExpectationOptions
     /// In a cold reply window (the first send to a peer after a silence both ways longer than
     /// <see cref="Hold"/>: the peer may be polling only its doorbell, every <c>--poll-max</c>, and
     /// once woken it HEADs and LISTs before it reads, so the reply can take that much and about one
-    /// more round trip longer; the window is <see cref="HoldMaxInterval"/> + RTT longer), a
+    /// more round trip longer; the window is <see cref="HoldMaxInterval"/> (and the doorbell
+    /// poll's 10 % jitter) + RTT longer), a
     /// probe every this fraction of the time since the send: a cold reply waits an eighth of its
     /// own delay on average, for about 20 GETs per quiet spell.
     /// </summary>
@@ -277,7 +287,7 @@ internal sealed class ReplyExpectation
             TimeSpan replyInterval = peer.AwaitingCold
                 ? Clamp(Max(TimeSpan.Zero, peer.LastProbe - since) * _options.ColdBackoff, _options.ProbeInterval, _options.HoldMaxInterval)
                 : _options.ProbeInterval;
-            Consider(ref best, since + (Clamp(peer.Rtt, _options.RttFloor, _options.RttCap) * _options.StartFactor), since + ReplyEnd(peer), replyInterval);
+            Consider(ref best, since + (WindowRtt(peer) * _options.StartFactor), since + ReplyEnd(peer), replyInterval);
         }
         if (peer.LastArrival is { } last)
         {
@@ -325,9 +335,12 @@ internal sealed class ReplyExpectation
 
     private TimeSpan ReplyEnd(Peer peer)
     {
-        TimeSpan rtt = Clamp(peer.Rtt, _options.RttFloor, _options.RttCap);
-        return (rtt * _options.LingerFactor) + (peer.AwaitingCold ? _options.HoldMaxInterval + rtt : TimeSpan.Zero);
+        TimeSpan rtt = WindowRtt(peer);
+        return (rtt * _options.LingerFactor) + (peer.AwaitingCold ? (_options.HoldMaxInterval * (1 + Doorbell.PollJitter)) + rtt : TimeSpan.Zero);
     }
+
+    /// <summary>The round trip a window of <paramref name="peer"/>'s is placed by: its estimate, but no less than the store's own.</summary>
+    private TimeSpan WindowRtt(Peer peer) => Clamp(Max(peer.Rtt, _options.StoreRoundTrip), _options.RttFloor, _options.RttCap);
 
     private Peer Touch(Address16 address, DateTimeOffset now)
     {
