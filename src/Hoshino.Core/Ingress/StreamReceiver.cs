@@ -234,7 +234,7 @@ internal sealed partial class StreamReceiver
         Interlocked.Decrement(ref _inFlight);
         if (_charged.Remove(answer.Key) && answer.Outcome != Outcome.Invalid)
         {
-            _limiter.Delivered(answer.Key.Source); // not junk: valid, gone, or not fetched
+            _limiter.GiveBack(answer.Key.Source); // not junk: valid, gone, or not fetched
         }
         bool probe = !_listings.Contains(answer.Key);
         switch (answer.Outcome)
