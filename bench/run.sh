@@ -39,6 +39,7 @@
 #   netns hsbIDc: the floor and scale client (eth0 U::c)
 # Everything is created under ID and removed by ID on exit, failure or Ctrl-C; a run that was killed
 # outright is removed by the next run (its /tmp/hoshino-bench/ID/owner.pid names a dead process).
+# A run whose store engaged Ceph's full failsafe (the OSD drops every write) stops there, non-zero.
 set -euo pipefail
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
@@ -56,7 +57,7 @@ while [ $# -gt 0 ]; do
     --wire-format) wire_format=${2?}; shift ;;
     --tcp-wmem-max) tcp_wmem_max=${2?}; shift ;;
     --tcp-rmem-max) tcp_rmem_max=${2?}; shift ;;
-    -h|--help) sed -n '2,40p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -129,10 +130,29 @@ done
 mkdir -p "$work/pids" "$work/snap"
 echo "$$ $(cut -d' ' -f22 /proc/$$/stat)" > "$work/owner.pid"
 
+# The store's OSD can engage its full failsafe mid-run (one run logged "full status failsafe engaged,
+# dropping updates, now -2147483648% full" right after the floor): it then drops every write, each
+# PUT times out, and whatever is measured after it is void. rgw.sh removes the cause it knows of
+# (memstore's usage count going below zero, see its ceph.conf); this catches any other. Checked
+# after each phase ($phase names the one running), and on any failure: a phase whose PUTs all time
+# out may fail before its check.
+phase="start-up"
+osd_log=$work/ceph/log/ceph-osd.0.log
+failsafe_reported=0
+failsafe_engaged() { # true (and says so, once) if the OSD's log shows the failsafe engaged
+  grep -qs "full status failsafe engaged" "$osd_log" || return 1
+  [ $failsafe_reported = 1 ] || echo "run.sh: the store's OSD engaged its full failsafe during $phase; the figures after it are void; run again" >&2
+  failsafe_reported=1
+}
+store_check() { # after $phase: stops the run if the failsafe engaged during it
+  if failsafe_engaged; then exit 1; fi
+}
+
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   [ $rc = 0 ] || log "failed (exit $rc); cleaning up"
+  [ $rc = 0 ] || failsafe_engaged || true
   [ $rc = 0 ] || [ ! -d "$work" ] || { for f in "$work"/node-*.log; do [ -f "$f" ] && { echo "---- $f (tail)"; tail -n 20 "$f"; }; done >&2; }
   remove_run "$id"
   [ $keep = 1 ] && log "raw files kept in $work"
@@ -255,10 +275,12 @@ mon_pid=$(cat "$work/ceph/run/ceph-mon.a.pid")
 } > "$work/meta.env"
 
 floor() { # NAME SAMPLES SECONDS [ENDPOINT]
+  phase="the floor ($1)"
   log "floor ($1): store latency and throughput"
   ip netns exec "$ns_c" dotnet "$out/bench/hoshino-bench.dll" floor --endpoint "${4:-$endpoint}" --bucket "$bucket" \
     --prefix "floor-$1/" --samples "$2" --seconds "$3" --sizes "$SMALL,$BUNDLE" --throughput-sizes "$THROUGHPUT_SIZE" \
     --concurrency 16 --out "$work/$1.json"
+  store_check
 }
 
 # ---- the two nodes -------------------------------------------------------------------------------
@@ -319,6 +341,7 @@ wait_idle() { # SECONDS: until both heartbeats are at SECONDS (--poll-max), at m
 # samples the same lucky (or unlucky) wait every time.
 cold() { # PREFIX COUNT IDLE JITTER_MS
   local p=$1 i
+  phase="${p}cold RTT"
   log "${p}cold RTT: $2 samples, each after $3 s + U(0, $4 ms) idle"
   for i in $(seq "$2"); do
     local wait_ms=$(( $3 * 1000 + $(od -An -N2 -tu2 /dev/urandom) % $4 ))
@@ -326,20 +349,24 @@ cold() { # PREFIX COUNT IDLE JITTER_MS
     echo "heartbeat a=$(heartbeat a) b=$(heartbeat b)" > "$work/${p}ping-cold-$i.txt"
     ip netns exec "$ns_a" ping -6 -n -c 1 -W 15 "$B_TUN" >> "$work/${p}ping-cold-$i.txt" || true
   done
+  store_check
 }
 
 # A run of the two-node measurements; PREFIX names its files ("" or "far-").
 profile() { # PREFIX HOT_PINGS COLD_SAMPLES
   local p=$1 i
+  phase="${p}hot RTT"
   log "${p}hot RTT: $2 pings at 0.2 s"
   ip netns exec "$ns_a" ping -6 -n -i 0.2 -c 5 -W 5 "$B_TUN" > /dev/null || true   # wake both ends
   snap "${p}hot-start"
   ip netns exec "$ns_a" ping -6 -n -i 0.2 -c "$2" -W 5 "$B_TUN" > "$work/${p}ping-hot.txt" || true
   snap "${p}hot-end"
+  store_check
 
   cold "$p" "$3" "$COLD_IDLE" 1000
 
   for streams in 1 4; do
+    phase="${p}goodput, $streams stream(s)"
     log "${p}goodput: iperf3 A->B, $streams stream(s), $IPERF_SECONDS s"
     ip netns exec "$ns_b" iperf3 -s -1 -B "$B_TUN" > "$work/${p}iperf-server-$streams.log" 2>&1 &
     echo $! > "$work/pids/iperf-server"
@@ -353,6 +380,7 @@ profile() { # PREFIX HOT_PINGS COLD_SAMPLES
     snap "${p}bulk$streams-end"
     wait "$(cat "$work/pids/iperf-server")" || true
     rm -f "$work/pids/iperf-server"
+    store_check
   done
 }
 
@@ -364,11 +392,13 @@ start_node b "$B_TUN"
 snap start
 profile "" "$HOT_PINGS" "$COLD_SAMPLES"
 
+phase="idle"
 log "idle: ${IDLE_SECONDS} s without traffic"
 wait_idle 0.5
 snap idle-start
 sleep "$IDLE_SECONDS"
 snap idle-end
+store_check
 
 if [ $mode = full ]; then
   log "AWS-like profile: the store ${FAR_MS} ms away each way (delay proxy [$U::1]:7481 in front of RGW)"
@@ -396,6 +426,7 @@ stop_node a
 stop_node b
 
 if [ $mode = full ]; then
+  phase="the --poll-max 5s variant"
   log "variant: both nodes restarted with --poll-max 5s on the near endpoint (idle cost against first-packet latency)"
   start_node a "$A_TUN" --poll-max 5s
   start_node b "$B_TUN" --poll-max 5s
@@ -404,17 +435,20 @@ if [ $mode = full ]; then
   snap pm5-idle-start
   sleep "$IDLE_SECONDS"
   snap pm5-idle-end
+  store_check
   cold pm5- 3 11 5000
   stop_node a
   stop_node b
 fi
 
 if [ $mode = full ]; then
+  phase="scale"
   log "scale: $SCALE_NODES in-process virtual nodes on one bucket"
   ip netns exec "$ns_c" dotnet "$out/bench/hoshino-bench.dll" scale --endpoint "$endpoint" --bucket "$bucket" \
     --prefix "scale/" --nodes "$SCALE_NODES" --idle-seconds "$SCALE_IDLE_SECONDS" --traffic-seconds "$SCALE_TRAFFIC_SECONDS" \
     --watch-pids "$rgw_pid,$osd_pid,$mon_pid" --clk-tck "$(getconf CLK_TCK)" --out "$work/scale.json" \
     ${wire_format:+--wire-format "$wire_format"}
+  store_check   # before the stop below removes the store's logs
   log "stopping the store; micro-benchmarks (BenchmarkDotNet)"
   "$repo/tests/harness/rgw.sh" stop "$work/ceph"
   (cd "$work" && dotnet "$out/benchmarks/Hoshino.Benchmarks.dll" --filter '*' --artifacts "$work/micro" > "$work/micro.log" 2>&1) \

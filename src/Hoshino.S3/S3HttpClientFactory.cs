@@ -40,7 +40,11 @@ internal sealed class S3HttpClientFactory(S3StoreOptions options) : HttpClientFa
         {
             handler = new S3MeteringHandler(handler, metrics);
         }
-        return new HttpClient(handler) { Timeout = options.RequestTimeout };
+        // No timeout of its own: S3PacketStore bounds every call (request and body) by RequestTimeout,
+        // and reports it as "no response within …". An HttpClient timeout of the same length raced
+        // that one: when its timer fired first (timers on 2 loaded cores fire in either order), the
+        // SDK unwrapped HttpClient's TimeoutException and the failure read "Operation canceled".
+        return new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
     }
 
     /// <summary>Cache per SDK client (null key), so the pool is disposed with its store.</summary>

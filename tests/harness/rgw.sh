@@ -210,6 +210,16 @@ paxos min wait = 0.01
 osd data = $BASE/osd/ceph-\$id
 osd objectstore = memstore
 memstore device bytes = ${MEMSTORE_BYTES:-1073741824}
+# The OSD's usage from its PGs' own byte counts, against the same size, not from memstore's statfs.
+# Memstore keeps its usage as a running sum of size changes, which can drift below zero (reading
+# MemStore.cc: _collection_add shares an object without counting it, yet each remove subtracts it;
+# _clone counts the source's size, not the result's; which one drifted in the run that hit this is
+# not known). Its statfs then reports more free bytes than the device has, the OSD's used =
+# total - free wraps around to ~1.8e19, and the ratio, ~4e9, engages the full failsafe, which drops
+# every write ("now -2147483648% full" is that ratio x 100 overflowing an int). A higher failsafe ratio would not help: the same ratio then marks the OSD
+# full, and RADOS clients hold every write instead. The PGs' counts cannot go below zero, so the
+# full ratios (95 %, failsafe 97 %) still guard a run that really fills the device.
+fake statfs for testing = ${MEMSTORE_BYTES:-1073741824}
 osd memory target = 1073741824
 [client.rgw.a]
 # tcp_nodelay=1 is essential: without it every response with a body (GET, LIST) takes +40 ms

@@ -106,6 +106,9 @@ internal sealed partial class InboxFetcher
                 catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
                     // Left in place; the next poll tries again until it is too old (MaxPacketAge) and deleted unread.
+                    // The store failed, not the object: its token comes back, or a long outage would
+                    // spend an honest sender's budget and have its objects deleted as rate_limited.
+                    _limiter.GiveBack(item.Key.Source);
                     _reports.StoreFailed("fetching " + LogText.Escape(item.Name), ex);
                     failures++;
                     continue;
@@ -113,7 +116,8 @@ internal sealed partial class InboxFetcher
                 fetched++;
                 if (body is null)
                 {
-                    continue; // gone since the listing
+                    _limiter.GiveBack(item.Key.Source); // gone since the listing: nothing to judge
+                    continue;
                 }
                 // With a network key, a sealed body is decrypted in place: the frames then point at plaintext in body.
                 RejectReason reason = TunDelivery.Open(body, item.Name, item.Key.Source, _self, _options, frames);
@@ -126,7 +130,7 @@ internal sealed partial class InboxFetcher
                 (int written, bool refused) = TunDelivery.Write(_tun, _metrics, body, frames);
                 tunRefused |= refused;
                 packets += written;
-                _limiter.Delivered(item.Key.Source);
+                _limiter.GiveBack(item.Key.Source);
                 _deliveredV1(item.Key.Source); // a v1 writer: its replies are found by LIST, so a send to it lingers
                 _ledger.Delivered(item.Name, item.Key.Id.Time);
                 toDelete.Add(item.Name);

@@ -5,8 +5,9 @@ namespace Hoshino.Ingress;
 /// <summary>
 /// Limits what a sender can make this node spend on objects that turn out to be junk. Each sender
 /// (the key's <c>src</c>) has a bucket of <c>burst</c> tokens that refills by one every
-/// <c>refill</c>. Every GET of one of its objects takes a token and a delivered object gives it
-/// back, so only rejected (or unfetchable) objects cost anything; while the bucket is empty the
+/// <c>refill</c>. Every GET of one of its objects takes a token and gets it back unless the object
+/// proves junk (refused, or one the store will never return), so an outage of the store costs an
+/// honest sender nothing; while the bucket is empty the
 /// sender's objects are deleted unread. <c>burst</c> must exceed the GETs a node has in flight, so
 /// that a sender whose objects deliver never notices. At most <c>maxSenders</c> buckets are kept
 /// (a network without IAM lets a writer claim any of 2^64 names); senders beyond that share one.
@@ -57,10 +58,10 @@ internal sealed class RejectLimiter
     }
 
     /// <summary>
-    /// The object fetched under <see cref="TryFetch"/> was not junk: delivered, or (v2, where a
-    /// listed name may be gone or the GET may fail) not there or not fetched. Its token comes back.
+    /// The object fetched under <see cref="TryFetch"/> did not prove junk: delivered, gone since the
+    /// listing, or not fetched because the store failed. Its token comes back.
     /// </summary>
-    public void Delivered(Address16 sender)
+    public void GiveBack(Address16 sender)
     {
         lock (_lock)
         {

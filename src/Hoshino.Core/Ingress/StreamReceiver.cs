@@ -19,13 +19,13 @@ namespace Hoshino.Ingress;
 /// the I/O: GETs by name, concurrently; validation; writes to the TUN in each stream's order; then
 /// deletes. Outside the expectation's windows it makes no requests at all: the idle doorbell is the
 /// pump's. When more probes fall due at once than one LIST costs, it asks the pump for a LIST instead.
-/// Its parts: <see cref="StreamFetcher"/> (GET and validate one name), <see cref="StreamDeletes"/>
+/// Its parts: <see cref="StreamListings{TBody}"/> (the listings handed in: screened, fed to the ledger),
+/// <see cref="StreamFetcher"/> (GET and validate one name), <see cref="StreamDeletes"/>
 /// (what is waiting for, or in, a delete), <see cref="InboxDeleter"/> (the delete itself).
 /// </summary>
 internal sealed partial class StreamReceiver
 {
     private readonly ITunDevice _tun;
-    private readonly Address16 _self;
     private readonly HoshinoMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -43,14 +43,13 @@ internal sealed partial class StreamReceiver
     /// <summary>GETs in flight that took a token (loop only): its answer gives it back unless the object was junk.</summary>
     private readonly HashSet<StreamKey> _charged = [];
     private readonly DeletePacer _deletePacer;
-    private readonly ConcurrentQueue<(IReadOnlyList<(StoredObject Item, StreamKey Key)> Names, long Order)> _listings = new();
+    /// <summary>The listings handed in, and the names the latest one showed.</summary>
+    private readonly StreamListings<Bundle> _listings;
     /// <summary>Per peer, this node's first send to it since the loop last looked: the base of an RTT sample.</summary>
     private readonly ConcurrentDictionary<Address16, DateTimeOffset> _sent = new();
     private readonly ConcurrentQueue<Answer> _answers = new();
     /// <summary>Senders with a v2 stream: their replies are probed by name, so a send to them needs no LIST linger. Written by the loop.</summary>
     private readonly StreamPeers _streamPeers;
-    /// <summary>Names the latest listing showed (loop only): a GET of anything else is a probe.</summary>
-    private HashSet<StreamKey> _listed = [];
     /// <summary>Names waiting for their delete, in the one in flight, or deleted after a listing began (loop only).</summary>
     private readonly StreamDeletes _deletes = new();
     private volatile TaskCompletionSource _wake = NewWake();
@@ -79,7 +78,6 @@ internal sealed partial class StreamReceiver
         Func<long> nextOrder, RejectLimiter limiter, StreamLedgerOptions? ledgerOptions = null, ReplyExpectationOptions? expectationOptions = null)
     {
         _tun = tun;
-        _self = self;
         _metrics = metrics;
         _time = time;
         _logger = logger;
@@ -92,7 +90,8 @@ internal sealed partial class StreamReceiver
         _expectation = new ReplyExpectation(expectationOptions ?? new ReplyExpectationOptions { HoldMaxInterval = options.PollMax });
         // Confirmations in the pump's order of LIST starts: a listing begun before one may still show what it deleted.
         _deleter = new InboxDeleter(store, metrics, nextOrder, storeFailed);
-        _fetcher = new StreamFetcher(store, self, time, options, storeFailed, key => _listed.Contains(key), Answered);
+        _listings = new StreamListings<Bundle>(self, options, _deletes, _ledger, _streamPeers, reject);
+        _fetcher = new StreamFetcher(store, self, time, options, storeFailed, _listings.Contains, Answered);
         _deletePacer = new DeletePacer(options.DeleteInterval, DeleteBatch);
     }
 
@@ -109,7 +108,7 @@ internal sealed partial class StreamReceiver
     /// </summary>
     public void Listed(IReadOnlyList<(StoredObject Item, StreamKey Key)> names, long order)
     {
-        _listings.Enqueue((names, order));
+        _listings.Add(names, order);
         Signal();
     }
 
@@ -180,7 +179,7 @@ internal sealed partial class StreamReceiver
         }
         DateTimeOffset now = _time.GetUtcNow();
         Measure();
-        TakeListings(now);
+        _listings.Take(now);
         foreach (Address16 peer in _sent.Keys)
         {
             // Only peers with a stream: a v1 peer's reply is the LIST loop's to find, and its probes
@@ -235,56 +234,14 @@ internal sealed partial class StreamReceiver
         }
     }
 
-    private void TakeListings(DateTimeOffset now)
-    {
-        // Each listing shows the whole inbox: only the newest of those waiting matters.
-        (IReadOnlyList<(StoredObject Item, StreamKey Key)> Names, long Order)? newest = null;
-        while (_listings.TryDequeue(out (IReadOnlyList<(StoredObject Item, StreamKey Key)> Names, long Order) waiting))
-        {
-            newest = waiting;
-        }
-        HashSet<StreamKey>? listed = null;
-        if (newest is ({ } names, long order))
-        {
-            _deletes.ListingBegan(order);
-            listed = [];
-            var keys = new List<StreamKey>(names.Count);
-            foreach ((StoredObject item, StreamKey key) in names)
-            {
-                if (_deletes.Skips(item.Key))
-                {
-                    continue; // handled; its delete is pending, in flight, or took effect after this listing began
-                }
-                RejectReason reason = KeyScreen.Screen(item, key, now, _self, _options);
-                if (reason != RejectReason.None)
-                {
-                    _reject(item.Key, reason);
-                    _deletes.Add(key);
-                    continue;
-                }
-                keys.Add(key);
-                listed.Add(key);
-            }
-            _ledger.Listed(keys, now);
-            foreach (StreamKey key in keys)
-            {
-                _streamPeers.Remember(key.Source);
-            }
-        }
-        if (listed is not null)
-        {
-            _listed = listed;
-        }
-    }
-
     private void Apply(Answer answer, DateTimeOffset now)
     {
         Interlocked.Decrement(ref _inFlight);
         if (_charged.Remove(answer.Key) && answer.Outcome != Outcome.Invalid)
         {
-            _limiter.Delivered(answer.Key.Source); // not junk: valid, gone, or not fetched
+            _limiter.GiveBack(answer.Key.Source); // not junk: valid, gone, or not fetched
         }
-        bool probe = !_listed.Contains(answer.Key);
+        bool probe = !_listings.Contains(answer.Key);
         switch (answer.Outcome)
         {
             case Outcome.Found:
@@ -371,7 +328,7 @@ internal sealed partial class StreamReceiver
     /// </summary>
     private void StartGet(StreamKey key, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        if (_listed.Contains(key))
+        if (_listings.Contains(key))
         {
             if (!_limiter.TryFetch(key.Source, now))
             {

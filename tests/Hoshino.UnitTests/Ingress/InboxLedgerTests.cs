@@ -92,7 +92,7 @@ public sealed class RejectLimiterTests
         for (int i = 0; i < 1000; i++)
         {
             Assert.True(limiter.TryFetch(Peer16, Now));
-            limiter.Delivered(Peer16);
+            limiter.GiveBack(Peer16);
         }
     }
 

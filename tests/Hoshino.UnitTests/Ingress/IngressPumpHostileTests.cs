@@ -175,6 +175,57 @@ public sealed class IngressPumpHostileTests() : IngressPumpFixture(new MemoryPac
     }
 
     [Fact]
+    public async Task Fetch_StoreDownForManyPolls_HonestSendersObjectsNotRateLimitedThenDelivered()
+    {
+        // An outage is the store's fault, not the sender's: each failed GET gives its token back
+        // (as on v2), or a long outage would spend the burst and delete the objects as rate_limited.
+        const int polls = 100; // more GETs than the limiter's burst (64)
+        await PutAsync(Peer, Bundle(Numbered(Peer, Self, 0)));
+        await PutAsync(Peer, Bundle(Numbered(Peer, Self, 1)));
+        bool down = true;
+        _store.BeforeGet = (_, _) => Volatile.Read(ref down)
+            ? throw new PacketStoreException(StoreErrorKind.Transient, "GET failed: 503")
+            : Task.CompletedTask;
+        using IngressPump pump = CreatePump();
+
+        for (int i = 0; i < polls; i++)
+        {
+            Assert.Equal(PollOutcome.Congested, await pump.PollOnceAsync(Ct));
+        }
+
+        Assert.Equal(2 * polls, _store.GetCalls);                    // the setup: every poll tried both
+        Assert.Equal(0, _metrics.Rejected(RejectReason.RateLimited));
+        Assert.Equal(2, (await InboxAsync()).Count);
+
+        Volatile.Write(ref down, false);
+        await SettleAsync(pump);
+
+        Assert.Equal([0, 1], Written().Select(p => SequenceOf(p)));
+        Assert.Empty(await InboxAsync());
+    }
+
+    [Fact]
+    public async Task Fetch_ListingKeepsShowingAnObjectGone_ItsSenderNotRateLimited()
+    {
+        // A name listed but gone by its GET (404) proves nothing against its sender: the token comes back.
+        string ghost = new ObjectKey(Self16, Peer16, Ulid.NewUlid(_time.GetUtcNow().AddSeconds(-1))).ToString();
+        _store.AfterList = listed => [.. listed, new StoredObject(ghost, 100)];
+        using IngressPump pump = CreatePump();
+
+        for (int i = 0; i < 100; i++)
+        {
+            await pump.PollOnceAsync(Ct);
+        }
+        Assert.Equal(100, _store.Gets[ghost]);                       // the setup: every poll tried it
+        string real = await PutAsync(Peer, Bundle(Numbered(Peer, Self, 5)));
+        await SettleAsync(pump);
+
+        Assert.Equal(0, _metrics.Rejected(RejectReason.RateLimited));
+        Assert.Equal([5], Written().Select(p => SequenceOf(p)));
+        Assert.DoesNotContain(real, await InboxAsync());
+    }
+
+    [Fact]
     public async Task Poll_ManyLargeObjects_NeverMoreBytesInFlightThanTheWindow()
     {
         // Finding 3: every fetched body stayed referenced until the poll ended.
