@@ -17,7 +17,8 @@
 #   --node-env "K=V ..."   extra environment for both daemons, e.g. "DOTNET_GCgen0size=200000" (hex,
 #                          no 0x: NativeAOT ignores the 0x form)
 #   --tcp-wmem-max BYTES   net.ipv4.tcp_wmem maximum in both node namespaces (Linux default 4 MiB)
-#   --tcp-rmem-max BYTES   net.ipv4.tcp_rmem maximum in both node namespaces (Linux default 6 MiB)
+#   --tcp-rmem-max BYTES   net.ipv4.tcp_rmem maximum in both node namespaces (the kernel's default: 6 MiB
+#                          on older kernels, 32 MiB on the bench machine's 6.18)
 #
 # What one run does, all on this machine, each step against the same Ceph RGW:
 #   1. the floor: the store's PUT/LIST/GET/DELETE latency and concurrent throughput, through the
@@ -27,7 +28,8 @@
 #      packet and per MiB, an idle node's request rate, CPU and RSS of each daemon
 #   3. (full) the same with the store 15 ms away each way (an AWS-like profile). This kernel has no
 #      sch_netem, so the delay comes from a user-space TCP relay in front of RGW (hoshino-bench
-#      delay-proxy): every chunk of bytes waits 15 ms in each direction, connection set-up excepted
+#      delay-proxy): every chunk of bytes waits 15 ms in each direction, connection set-up excepted;
+#      one more 1-stream run there with the sender's net.ipv4.tcp_wmem maximum raised to 32 MiB
 #   4. (full) both nodes again with --poll-max 5s: idle cost against first-packet latency
 #   5. (full) 2, 10 and 50 in-process virtual nodes on one bucket (bench/Hoshino.Bench `scale`)
 #   6. (full) BenchmarkDotNet micro-benchmarks of the hot paths (bench/Hoshino.Benchmarks)
@@ -69,7 +71,7 @@ if [ $mode = quick ]; then
   FLOOR_SAMPLES=40 FLOOR_SECONDS=2 HOT_PINGS=50 COLD_SAMPLES=3 IPERF_SECONDS=10 IDLE_SECONDS=10
 else
   FLOOR_SAMPLES=200 FLOOR_SECONDS=4 HOT_PINGS=150 COLD_SAMPLES=8 IPERF_SECONDS=20 IDLE_SECONDS=30
-  FAR_MS=15 FAR_FLOOR_SAMPLES=50 FAR_FLOOR_SECONDS=4 FAR_HOT_PINGS=100 FAR_COLD_SAMPLES=5
+  FAR_MS=15 FAR_WMEM_MAX=33554432 FAR_FLOOR_SAMPLES=50 FAR_FLOOR_SECONDS=4 FAR_HOT_PINGS=100 FAR_COLD_SAMPLES=5
   SCALE_NODES=2,10,50 SCALE_IDLE_SECONDS=15 SCALE_TRAFFIC_SECONDS=10
 fi
 COLD_IDLE=6                # seconds of silence before each cold ping (>= 5 s: both heartbeats at --poll-max)
@@ -263,6 +265,7 @@ mon_pid=$(cat "$work/ceph/run/ceph-mon.a.pid")
   echo "cold_idle=$COLD_IDLE"
   echo "iperf_seconds=$IPERF_SECONDS"
   echo "far_ms=${FAR_MS:-}"
+  echo "far_wmem_max=${FAR_WMEM_MAX:-}"
   cmd="bench/run.sh --$mode"
   [ $worktree = 1 ] && cmd+=" --worktree"
   [ $worktree = 1 ] || [ "$rev" = HEAD ] || cmd+=" --rev $rev"
@@ -365,23 +368,35 @@ profile() { # PREFIX HOT_PINGS COLD_SAMPLES
 
   cold "$p" "$3" "$COLD_IDLE" 1000
 
-  for streams in 1 4; do
-    phase="${p}goodput, $streams stream(s)"
-    log "${p}goodput: iperf3 A->B, $streams stream(s), $IPERF_SECONDS s"
-    ip netns exec "$ns_b" iperf3 -s -1 -B "$B_TUN" > "$work/${p}iperf-server-$streams.log" 2>&1 &
-    echo $! > "$work/pids/iperf-server"
-    for i in $(seq 100); do
-      ip netns exec "$ns_b" ss -Hltn "sport = :5201" | grep -q . && break
-      sleep 0.05
-    done
-    snap "${p}bulk$streams-start"
-    ip netns exec "$ns_a" timeout $((IPERF_SECONDS + 60)) iperf3 -c "$B_TUN" -B "$A_TUN" -t "$IPERF_SECONDS" -P "$streams" -J \
-      > "$work/${p}iperf-$streams.json" || log "iperf3 failed (exit $?); see $work/${p}iperf-$streams.json"
-    snap "${p}bulk$streams-end"
-    wait "$(cat "$work/pids/iperf-server")" || true
-    rm -f "$work/pids/iperf-server"
-    store_check
+  for streams in 1 4; do goodput "$p" "$streams" "$streams" ""; done
+  if [ "$p" = far- ]; then
+    # With the store far away one stream is held back by the sender's socket buffer: Linux's
+    # net.ipv4.tcp_wmem maximum (4 MiB) caps the bytes in flight plus unsent, and the tunnel's
+    # round trip under load is 200-300 ms. The same stream again with the maximum raised on A.
+    local wmem; wmem=$(ip netns exec "$ns_a" sysctl -n net.ipv4.tcp_wmem)
+    ip netns exec "$ns_a" sysctl -q -w net.ipv4.tcp_wmem="4096 16384 $FAR_WMEM_MAX"
+    goodput "$p" 1 1w ", sender's net.ipv4.tcp_wmem max $FAR_WMEM_MAX"
+    ip netns exec "$ns_a" sysctl -q -w net.ipv4.tcp_wmem="$wmem"
+  fi
+}
+
+goodput() { # PREFIX STREAMS NAME NOTE: iperf3 A->B; files ${PREFIX}iperf-NAME.json, snaps ${PREFIX}bulkNAME-start/-end
+  local p=$1 streams=$2 name=$3 note=$4 i
+  phase="${p}goodput, $streams stream(s)$note"
+  log "${p}goodput: iperf3 A->B, $streams stream(s), $IPERF_SECONDS s$note"
+  ip netns exec "$ns_b" iperf3 -s -1 -B "$B_TUN" > "$work/${p}iperf-server-$name.log" 2>&1 &
+  echo $! > "$work/pids/iperf-server"
+  for i in $(seq 100); do
+    ip netns exec "$ns_b" ss -Hltn "sport = :5201" | grep -q . && break
+    sleep 0.05
   done
+  snap "${p}bulk$name-start"
+  ip netns exec "$ns_a" timeout $((IPERF_SECONDS + 60)) iperf3 -c "$B_TUN" -B "$A_TUN" -t "$IPERF_SECONDS" -P "$streams" -J \
+    > "$work/${p}iperf-$name.json" || log "iperf3 failed (exit $?); see $work/${p}iperf-$name.json"
+  snap "${p}bulk$name-end"
+  wait "$(cat "$work/pids/iperf-server")" || true
+  rm -f "$work/pids/iperf-server"
+  store_check
 }
 
 floor floor "$FLOOR_SAMPLES" "$FLOOR_SECONDS"

@@ -171,39 +171,51 @@ internal static partial class Report
             targets.Add(($"cold RTT median ≤ hot p50 + --poll-max{tag}", $"{cold.Median:F0} ≤ {h.P50:F0} + {cold.PollMaxSeconds * 1000:F0} ms", cold.Median <= bound));
         }
 
-        foreach (int streams in new[] { 1, 4 })
+        // Far, one stream more with the sender's socket buffer raised (bench/run.sh says why).
+        string wmem = run.Meta.TryGetValue("far_wmem_max", out string? w) && w.Length > 0 ? w : "";
+        var runs = new List<(int Streams, string Name, string Note)> { (1, "1", ""), (4, "4", "") };
+        if (far && wmem.Length > 0)
         {
-            if (run.Bulk($"{p}bulk{streams}") is not { } bulk)
+            runs.Add((1, "1w", $", sender's net.ipv4.tcp_wmem max {long.Parse(wmem, Inv) >> 20} MiB"));
+        }
+        foreach ((int streams, string name, string note) in runs)
+        {
+            bool raised = note.Length > 0;
+            if (run.Bulk($"{p}bulk{name}") is not { } bulk)
             {
-                md.Append(Inv, $"| goodput, {streams} stream(s) | iperf3 failed: {run.IperfError($"{p}iperf-{streams}.json")} | |\n");
+                md.Append(Inv, $"| goodput, {streams} stream(s){note} | iperf3 failed: {run.IperfError($"{p}iperf-{name}.json")} | |\n");
                 if (streams == 1)
                 {
-                    targets.Add(($"1-stream goodput ≥ 50 % of raw store throughput{tag}", "iperf3 failed", false));
+                    targets.Add(($"1-stream goodput ≥ {(far ? 50 : 70)} % of the pipe{tag}{note}", "iperf3 failed", false));
                 }
                 continue;
             }
             double share = bulk.GoodputMibPerSecond / pipe.MibPerSecond;
-            md.Append(Inv, $"| goodput A→B, {streams} stream{(streams > 1 ? "s" : "")} (iperf3 {run.Meta["iperf_seconds"]} s) | **{bulk.GoodputMibPerSecond:F1} MiB/s** ({bulk.GoodputMibPerSecond * 8.388608:F0} Mbit/s), {bulk.Retransmits} retransmits; TCP saw RTT {bulk.MeanRttMs:F0} ms mean, {bulk.MaxRttMs:F0} max, cwnd ≤ {bulk.MaxCwndBytes / (1 << 20):F1} MiB per stream | / pipe {pipe.MibPerSecond:F1} = **{share * 100:F0} %**; / PUT ×{put16.Concurrency} {put16.MibPerSecond:F1} = {bulk.GoodputMibPerSecond / put16.MibPerSecond * 100:F0} % |\n");
+            md.Append(Inv, $"| goodput A→B, {streams} stream{(streams > 1 ? "s" : "")}{note} (iperf3 {run.Meta["iperf_seconds"]} s) | **{bulk.GoodputMibPerSecond:F1} MiB/s** ({bulk.GoodputMibPerSecond * 8.388608:F0} Mbit/s), {bulk.Retransmits} retransmits; TCP saw RTT {bulk.MeanRttMs:F0} ms mean, {bulk.MaxRttMs:F0} max, cwnd ≤ {bulk.MaxCwndBytes / (1 << 20):F1} MiB per stream | / pipe {pipe.MibPerSecond:F1} = **{share * 100:F0} %**; / PUT ×{put16.Concurrency} {put16.MibPerSecond:F1} = {bulk.GoodputMibPerSecond / put16.MibPerSecond * 100:F0} % |\n");
             RunFiles.Delta d = bulk.Delta;
             double packets = d.Delivered();
             double all = d.AllRequests("a") + d.AllRequests("b");
             string ops = string.Join(" + ", new[] { "put", "list", "get", "head", "delete" }.Select(op => $"{(d.Requests("a", op) + d.Requests("b", op)) / packets:F3} {op}"));
             double mib = bulk.GoodputBytes / (double)(1 << 20);
             double dollars = d.Dollars("a") + d.Dollars("b");
-            md.Append(Inv, $"| S3 requests per delivered packet, {streams} stream{(streams > 1 ? "s" : "")} | **{all / packets:F3}** = {ops} ({all:F0} requests, {packets:F0} packets both ways) | {all / mib:F1} requests per MiB of goodput; **${dollars / mib * 1024:F3} per GiB** moved |\n");
+            md.Append(Inv, $"| S3 requests per delivered packet, {streams} stream{(streams > 1 ? "s" : "")}{note} | **{all / packets:F3}** = {ops} ({all:F0} requests, {packets:F0} packets both ways) | {all / mib:F1} requests per MiB of goodput; **${dollars / mib * 1024:F3} per GiB** moved |\n");
             double bundlesA = d.Counter("a", "hoshino_bundles_total", "direction=\"egress\"");
             double bytesA = d.Counter("a", "hoshino_bytes_total", "direction=\"egress\"");
             double packetsA = d.Counter("a", "hoshino_packets_total", "direction=\"egress\"");
             double bundlesB = d.Counter("b", "hoshino_bundles_total", "direction=\"egress\"");
             double packetsB = d.Counter("b", "hoshino_packets_total", "direction=\"egress\"");
-            md.Append(Inv, $"| bundles, {streams} stream{(streams > 1 ? "s" : "")} | A→B: {bundlesA:F0} PUTs, {packetsA / bundlesA:F1} packets and {bytesA / bundlesA / 1024:F0} KiB each; B→A (ACKs): {bundlesB:F0} PUTs, {packetsB / bundlesB:F1} packets each | B: {d.Requests("b", "list") / d.Seconds:F0} LIST/s, {d.Requests("b", "get") / d.Seconds:F0} GET/s; A: {d.Requests("a", "list") / d.Seconds:F0} LIST/s, {d.Requests("a", "get") / d.Seconds:F0} GET/s |\n");
+            md.Append(Inv, $"| bundles, {streams} stream{(streams > 1 ? "s" : "")}{note} | A→B: {bundlesA:F0} PUTs, {packetsA / bundlesA:F1} packets and {bytesA / bundlesA / 1024:F0} KiB each; B→A (ACKs): {bundlesB:F0} PUTs, {packetsB / bundlesB:F1} packets each | B: {d.Requests("b", "list") / d.Seconds:F0} LIST/s, {d.Requests("b", "get") / d.Seconds:F0} GET/s; A: {d.Requests("a", "list") / d.Seconds:F0} LIST/s, {d.Requests("a", "get") / d.Seconds:F0} GET/s |\n");
             double allocated = d.Counter("a", "dotnet_gc_allocated_bytes_total") + d.Counter("b", "dotnet_gc_allocated_bytes_total");
-            md.Append(Inv, $"| store latency seen by the daemons, {streams} stream{(streams > 1 ? "s" : "")} | {StoreLatencies(d)} | allocated {allocated / (1 << 20) / mib:F2} MiB per MiB of goodput; gen2 GCs A {d.Counter("a", "dotnet_gc_collections_total", "generation=\"2\"")}, B {d.Counter("b", "dotnet_gc_collections_total", "generation=\"2\"")}; {d.CpuShare()} |\n");
+            md.Append(Inv, $"| store latency seen by the daemons, {streams} stream{(streams > 1 ? "s" : "")}{note} | {StoreLatencies(d)} | allocated {allocated / (1 << 20) / mib:F2} MiB per MiB of goodput; gen2 GCs A {d.Counter("a", "dotnet_gc_collections_total", "generation=\"2\"")}, B {d.Counter("b", "dotnet_gc_collections_total", "generation=\"2\"")}; {d.CpuShare()} |\n");
             // Issue 13: 70 % (50 % far) for one stream, 80 % for four; no 4-stream target far.
             double? shareTarget = (streams, far) switch { (1, false) => 0.7, (1, true) => 0.5, (_, false) => 0.8, _ => null };
             if (shareTarget is { } st)
             {
-                targets.Add(($"{streams}-stream goodput ≥ {st * 100:F0} % of the pipe{tag}", $"{bulk.GoodputMibPerSecond:F1} / {pipe.MibPerSecond:F1} MiB/s = {share * 100:F0} %", share >= st));
+                targets.Add(($"{streams}-stream goodput ≥ {st * 100:F0} % of the pipe{tag}{note}", $"{bulk.GoodputMibPerSecond:F1} / {pipe.MibPerSecond:F1} MiB/s = {share * 100:F0} %", share >= st));
+            }
+            if (raised)
+            {
+                continue; // requests per MiB: the default runs' target
             }
             // Per MiB is what tracks the bill; per packet rewards small packets (RESULTS.md, x3).
             // 17.5 per MiB at one stream was v1's figure (issue 13: no worse than today).
