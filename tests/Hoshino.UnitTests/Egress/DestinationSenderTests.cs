@@ -68,7 +68,7 @@ public sealed class DestinationSenderTests
         Queue(sender, 0, 1);
         OutboundObject a = sender.Start(T0, [], MaxPackets, BundleBytes, out _);
 
-        Queue(sender, 1, 100); // 4.8 KB: far below the 128 KiB a second PUT needs
+        Queue(sender, 1, 100); // 4.8 KB: far below what a second PUT needs (SendWindowOptions.MinExtraBytes)
 
         Assert.Equal(0, a.Sequence);
         Assert.False(sender.MayStart);
