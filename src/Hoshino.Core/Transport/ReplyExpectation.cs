@@ -33,10 +33,11 @@ internal sealed class ReplyExpectationOptions
     /// once woken it HEADs and LISTs before it reads, so the reply can take that much and about one
     /// more round trip longer; the window is <see cref="HoldMaxInterval"/> (and the doorbell
     /// poll's 10 % jitter) + RTT longer), a
-    /// probe every this fraction of the time since the send: a cold reply waits an eighth of its
-    /// own delay on average, for about 20 GETs per quiet spell.
+    /// probe every this fraction of the time since the send: a cold reply waits a sixteenth of its
+    /// own delay on average, for about 25–40 GETs per quiet spell (a quarter, 10–20 GETs, left
+    /// far cold replies waiting 40–150 ms after they were stored: bench/RESULTS.md, a3cd152).
     /// </summary>
-    public double ColdBackoff { get; init; } = 0.25;
+    public double ColdBackoff { get; init; } = 0.125;
 
     /// <summary>
     /// Time between two probes of one peer while a reply or a forecast arrival is due: one GET
