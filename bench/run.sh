@@ -3,7 +3,7 @@
 #
 #   bench/run.sh [--quick|--full] [--rev REV | --worktree] [--keep]
 #
-#   --full       (default) everything below; about 12 minutes on 2 cores
+#   --full       (default) everything below; about 14 minutes on 2 cores
 #   --quick      floor, hot and cold RTT, 1- and 4-stream goodput, cost, footprint; under 2 minutes
 #                once the binaries are built (shorter samples: a smoke test, not a record)
 #   --rev REV    benchmark git revision REV (default HEAD), exported with `git archive` into
