@@ -222,10 +222,10 @@ internal sealed partial class StreamReceiver
         if (_metrics.Latency(StoreOperation.Get, 0.5) is { } get)
         {
             _expectation.Options.ProbeInterval = Clamp(get, TimeSpan.FromMilliseconds(1), _options.PollMax);
-        }
-        if (_metrics.Latency(StoreOperation.Get, 0.5) is { } getP50 && _metrics.Latency(StoreOperation.Put, 0.5) is { } putP50)
-        {
-            _expectation.Options.StoreRoundTrip = 2 * (putP50 + getP50);
+            if (_metrics.Latency(StoreOperation.Put, 0.5) is { } putP50)
+            {
+                _expectation.Options.StoreRoundTrip = 2 * (putP50 + get);
+            }
         }
         if (_metrics.Latency(StoreOperation.Put, 0.99) is { } put)
         {

@@ -34,8 +34,8 @@ internal sealed class ReplyExpectationOptions
     /// more round trip longer; the window is <see cref="HoldMaxInterval"/> (and the doorbell
     /// poll's 10 % jitter) + RTT longer), a
     /// probe every this fraction of the time since the send: a cold reply waits a sixteenth of its
-    /// own delay on average, for about 25–40 GETs per quiet spell (a quarter, 10–20 GETs, left
-    /// far cold replies waiting 40–150 ms after they were stored: bench/RESULTS.md, a3cd152).
+    /// own delay on average, for about 35 GETs per quiet spell (at a quarter, about 20, far cold
+    /// replies were found 8–153 ms after they were stored: bench/RESULTS.md, the note at a3cd152).
     /// </summary>
     public double ColdBackoff { get; init; } = 0.125;
 
